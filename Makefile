@@ -1,0 +1,24 @@
+# The two commands of the README. Both set up everything they need first.
+.PHONY: run test lint bench
+
+export GRADIO_ANALYTICS_ENABLED = False
+export HF_HUB_OFFLINE = 1
+export TRANSFORMERS_OFFLINE = 1
+
+# Serve the web page over the bundled sample collection (offline).
+run:
+	@scripts/setup.sh run
+	.venv/bin/yinwen ingest --sample --progress
+	.venv/bin/yinwen docs
+
+# Lint, format check, type check and the whole test suite.
+test:
+	@scripts/setup.sh --test
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+	.venv/bin/python -m pytest
+
+lint:
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .

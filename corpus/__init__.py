@@ -1,0 +1,47 @@
+"""yinwen's corpus layer: files in, clean citable passages out.
+
+Reading (:mod:`corpus.readers`), cleaning (:mod:`corpus.cleaning`), quality
+warnings (:mod:`corpus.quality`), segmentation (:mod:`corpus.segment`), the
+on-disk collection and its SQLite store (:mod:`corpus.store`) and the ingest
+pipeline (:mod:`corpus.ingest`).
+"""
+
+from pathlib import Path
+
+from .cleaning import clean_text
+from .ingest import FileResult, IngestReport, IngestSettings, build_document, ingest, remove
+from .model import Document, DocumentWarning, Paragraph, Passage, Section, Sentence
+from .readers import ReadError, read_file
+from .segment import ChunkingSettings, segment
+from .store import CollectionError, CorpusStore, IndexDirectory, StoredDocument, StoredPassage
+
+__all__ = [
+    "ChunkingSettings",
+    "CollectionError",
+    "CorpusStore",
+    "Document",
+    "DocumentWarning",
+    "FileResult",
+    "IndexDirectory",
+    "IngestReport",
+    "IngestSettings",
+    "Paragraph",
+    "Passage",
+    "ReadError",
+    "Section",
+    "Sentence",
+    "StoredDocument",
+    "StoredPassage",
+    "build_document",
+    "clean_text",
+    "ingest",
+    "read_file",
+    "remove",
+    "samples_path",
+    "segment",
+]
+
+
+def samples_path() -> Path:
+    """Folder of the bundled sample collection (five public web pages, 2023)."""
+    return Path(__file__).parent / "samples"

@@ -1,0 +1,282 @@
+"""Ingesting files into a corpus store: discover, read, clean, segment, store.
+
+One bad file never stops a batch: it becomes a :class:`FileResult` with
+status ``failed`` and a one-line reason, and the store keeps what it had.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .cleaning import CLEANER_VERSION, clean_text
+from .model import Document, DocumentWarning
+from .quality import assess, passage_codes
+from .readers import DEFAULT_MAX_FILE_BYTES, SUPPORTED_SUFFIXES, ReadError, read_file
+from .segment import ChunkingSettings, segment
+from .store import CorpusStore
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    chunking: ChunkingSettings = field(default_factory=ChunkingSettings)
+
+    def fingerprint(self) -> dict[str, object]:
+        """What, when changed, means every document must be processed again."""
+        return {"cleaner_version": CLEANER_VERSION, "chunking": self.chunking.as_dict()}
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str  # added, updated, unchanged, failed, skipped, removed
+    reason: str | None = None
+    doc_id: str | None = None
+    title: str | None = None
+    passages: int = 0
+    sections: int = 0
+    warnings: list[DocumentWarning] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "status": self.status,
+            "reason": self.reason,
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "passages": self.passages,
+            "sections": self.sections,
+            "warnings": [{"code": w.code, "message": w.message} for w in self.warnings],
+        }
+
+
+@dataclass
+class IngestReport:
+    results: list[FileResult] = field(default_factory=list)
+    added_passage_ids: list[int] = field(default_factory=list)
+    removed_passage_ids: list[int] = field(default_factory=list)
+    documents: int = 0
+    passages: int = 0
+    sections: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(1 for result in self.results if result.status == status)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [result for result in self.results if result.status == "failed"]
+
+    @property
+    def warnings(self) -> int:
+        return sum(len(result.warnings) for result in self.results)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added_passage_ids or self.removed_passage_ids) or any(
+            result.status in {"added", "updated", "removed"} for result in self.results
+        )
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "added": self.count("added"),
+            "updated": self.count("updated"),
+            "unchanged": self.count("unchanged"),
+            "removed": self.count("removed"),
+            "failed": self.count("failed"),
+            "skipped": self.count("skipped"),
+            "documents": self.documents,
+            "passages": self.passages,
+            "sections": self.sections,
+            "warnings": self.warnings,
+        }
+
+
+def document_id(path: str) -> str:
+    """Stable id of a document: derived from its resolved source path."""
+    return hashlib.sha1(path.encode("utf-8")).hexdigest()[:16]
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
+    """Expand files and folders (recursively) into the files to read.
+
+    Returns the files, and results for what cannot be read at all: missing
+    paths, folders without a readable file, unsupported files inside folders
+    (skipped). A file named explicitly with an unsupported type is returned
+    and fails with its reason when read.
+    """
+    files: list[Path] = []
+    problems: list[FileResult] = []
+    for path in paths:
+        path = Path(path).expanduser()
+        if not path.exists():
+            problems.append(FileResult(str(path), "failed", "路径不存在 (no such file or folder)"))
+            continue
+        if path.is_file():
+            files.append(path.resolve())
+            continue
+        found = 0
+        for root, directories, names in os.walk(path):
+            directories[:] = sorted(d for d in directories if not d.startswith("."))
+            for name in sorted(names):
+                if name.startswith(".") or name.startswith("~$"):
+                    continue
+                candidate = Path(root) / name
+                if candidate.suffix.lower() in SUPPORTED_SUFFIXES:
+                    files.append(candidate.resolve())
+                    found += 1
+                else:
+                    problems.append(
+                        FileResult(str(candidate), "skipped", f"不支持的类型 {candidate.suffix}")
+                    )
+        if not found:
+            problems.append(
+                FileResult(
+                    str(path),
+                    "failed",
+                    "文件夹中没有可读取的文件 (no .txt/.md/.html/.docx/.pdf files in folder)",
+                )
+            )
+    unique = list(dict.fromkeys(files))
+    return unique, problems
+
+
+def build_document(path: Path, settings: IngestSettings) -> Document:
+    """Read, clean and segment one file; raise ReadError with a one-line reason."""
+    raw = read_file(path, settings.max_file_bytes)
+    cleaned = clean_text(raw.text, raw.metadata)
+    if not cleaned.text.strip():
+        raise ReadError("清理网页模板后没有正文 (no text left after removing boilerplate)")
+    title = cleaned.title or path.stem
+    result = segment(cleaned.text, title, cleaned.author, settings.chunking)
+    if not result.passages:
+        raise ReadError("没有可引用的句子 (no quotable sentences found)")
+    warnings = assess(cleaned.text, cleaned.raw_chars, cleaned.kept_chars)
+    if raw.encoding and raw.encoding.endswith("-damaged"):
+        warnings.append(
+            DocumentWarning("encoding", "文件含有损坏的字节，个别字符已替换为 �；引用前请核对原文")
+        )
+    return Document(
+        path=str(path),
+        content_hash=raw.content_hash,
+        text_hash=hashlib.sha256(cleaned.text.encode("utf-8")).hexdigest(),
+        format=raw.format,
+        encoding=raw.encoding,
+        text=cleaned.text,
+        title=title,
+        date=cleaned.date,
+        source=cleaned.source,
+        raw_chars=cleaned.raw_chars,
+        sections=result.sections,
+        paragraphs=result.paragraphs,
+        sentences=result.sentences,
+        passages=result.passages,
+        warnings=warnings,
+    )
+
+
+def hash_file(path: Path, max_bytes: int) -> str | None:
+    """sha256 of a file, or None when it cannot be read or is too large (read_file says why)."""
+    try:
+        if path.stat().st_size > max_bytes:
+            return None
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+    except OSError:
+        return None
+
+
+def ingest(
+    paths: Iterable[Path],
+    store: CorpusStore,
+    settings: IngestSettings | None = None,
+    reprocess: bool = False,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Add new files, replace changed ones, leave unchanged ones alone.
+
+    ``reprocess`` re-reads files even when their bytes are unchanged (after the
+    cleaner or chunking settings changed); passages whose document text did
+    not change keep their ids, so they are never embedded again.
+    """
+    settings = settings or IngestSettings()
+    files, problems = discover(paths)
+    report = IngestReport(results=list(problems))
+    known = store.document_hashes()
+    for number, path in enumerate(files, start=1):
+        if progress:
+            progress(number, len(files), str(path))
+        key = str(path)
+        stored = known.get(key)
+        doc_id = stored[0] if stored else document_id(key)
+        if stored and not reprocess and hash_file(path, settings.max_file_bytes) == stored[1]:
+            report.results.append(FileResult(key, "unchanged", doc_id=doc_id))
+            continue
+        try:
+            document = build_document(path, settings)
+        except ReadError as error:
+            report.results.append(FileResult(key, "failed", str(error)))
+            continue
+        except Exception as error:  # a bug must not lose the batch; say which file
+            logger.exception("unexpected error reading %s", path)
+            report.results.append(
+                FileResult(key, "failed", f"内部错误 {type(error).__name__}: {error}")
+            )
+            continue
+        result = FileResult(
+            key,
+            "added",
+            doc_id=doc_id,
+            title=document.title,
+            passages=len(document.passages),
+            sections=len(document.sections),
+            warnings=document.warnings,
+        )
+        if stored and stored[2] == document.text_hash and not reprocess:
+            store.update_content_hash(doc_id, document.content_hash)
+            result.status = "unchanged"
+        else:
+            if stored:
+                report.removed_passage_ids.extend(store.remove_document(doc_id))
+                result.status = "updated"
+            codes = [passage_codes(p.text, document.warnings) for p in document.passages]
+            report.added_passage_ids.extend(store.put_document(doc_id, document, codes))
+        report.results.append(result)
+    report.documents = store.count("documents")
+    report.passages = store.count("passages")
+    report.sections = store.count("sections")
+    return report
+
+
+def remove(targets: Iterable[str], store: CorpusStore) -> IngestReport:
+    """Remove documents by id or by source path."""
+    report = IngestReport()
+    by_path = store.document_hashes()
+    ids = {doc_id for doc_id, _, _ in by_path.values()}
+    for target in targets:
+        doc_id = target if target in ids else None
+        if doc_id is None:
+            resolved = str(Path(target).expanduser().resolve())
+            doc_id = by_path.get(resolved, (None,))[0] or by_path.get(target, (None,))[0]
+        if doc_id is None:
+            report.results.append(
+                FileResult(target, "failed", "集合中没有这个文档 (not in collection)")
+            )
+            continue
+        report.removed_passage_ids.extend(store.remove_document(doc_id))
+        report.results.append(FileResult(target, "removed", doc_id=doc_id))
+    report.documents = store.count("documents")
+    report.passages = store.count("passages")
+    report.sections = store.count("sections")
+    return report

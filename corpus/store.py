@@ -1,0 +1,550 @@
+"""The index directory and the corpus store inside it.
+
+Layout of one collection (``--index DIR``)::
+
+    DIR/manifest.json        format version, generation, embedder, chunking, documents
+    DIR/g000007/corpus.sqlite    documents, sections, paragraphs, sentences, passages
+    DIR/g000007/dense.faiss      written by the embeddings layer
+    DIR/g000007/bm25/            written by the embeddings layer
+    DIR/uploads/             files added through the web page
+
+Writes never touch the live generation: :meth:`IndexDirectory.writer` copies
+it to a staging directory, the caller changes the copy, and the switch is one
+atomic ``os.replace`` of ``manifest.json``. A crash or ``kill -9`` at any
+moment leaves the previous generation readable; a stale staging directory is
+removed by the next write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .model import Document, DocumentWarning
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+CORPUS_DB = "corpus.sqlite"
+
+
+def default_index_path() -> Path:
+    """``$YINWEN_INDEX``, else ``$YINWEN_HOME/default``, else the user data dir."""
+    if os.environ.get("YINWEN_INDEX"):
+        return Path(os.environ["YINWEN_INDEX"]).expanduser()
+    if os.environ.get("YINWEN_HOME"):
+        return Path(os.environ["YINWEN_HOME"]).expanduser() / "default"
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("yinwen")) / "default"
+
+
+class CollectionError(Exception):
+    """The index directory cannot be used as asked; the message names the fix."""
+
+
+def package_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("yinwen")
+    except Exception:
+        return "0+unknown"
+
+
+@dataclass
+class Manifest:
+    generation: str | None = None
+    format_version: int = FORMAT_VERSION
+    package_version: str = ""
+    updated_at: str | None = None
+    settings: dict[str, Any] | None = None  # embedder, chunking, cleaner version, ...
+
+    def to_json(self, documents: dict[str, dict[str, str]]) -> str:
+        data = {
+            "format_version": self.format_version,
+            "package_version": package_version(),
+            "generation": self.generation,
+            "updated_at": self.updated_at,
+            **(self.settings or {}),
+            "documents": documents,
+        }
+        return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+class IndexDirectory:
+    """One collection on disk: the manifest and its generations."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path).expanduser()
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / MANIFEST
+
+    def exists(self) -> bool:
+        return self.manifest_path.exists()
+
+    def read_manifest(self) -> dict[str, Any]:
+        """The manifest as a dict; an empty one for a new collection."""
+        if not self.manifest_path.exists():
+            return {}
+        try:
+            data: dict[str, Any] = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise CollectionError(
+                f"索引清单损坏 {self.manifest_path}: {error}; "
+                f"rebuild with: yinwen ingest --rebuild --index {self.path} PATH..."
+            ) from error
+        version = data.get("format_version")
+        if version != FORMAT_VERSION:
+            raise CollectionError(
+                f"索引格式版本 {version} 与本程序 ({FORMAT_VERSION}) 不符; rebuild with: "
+                f"yinwen ingest --rebuild --index {self.path} PATH..."
+            )
+        return data
+
+    def live_generation(self) -> Path | None:
+        generation = self.read_manifest().get("generation")
+        if not generation:
+            return None
+        path = self.path / generation
+        if not path.is_dir():
+            raise CollectionError(
+                f"索引目录缺少 {generation}; rebuild with: yinwen ingest --rebuild "
+                f"--index {self.path} PATH..."
+            )
+        return path
+
+    @contextlib.contextmanager
+    def writer(self, fresh: bool = False) -> Iterator[StagedGeneration]:
+        """Stage a new generation; commit it atomically when the block ends without error.
+
+        ``fresh`` starts from an empty generation instead of a copy (rebuild).
+        """
+        self.path.mkdir(parents=True, exist_ok=True)
+        with _exclusive_lock(self.path / ".lock"):
+            self._remove_stale_staging()
+            manifest = {} if fresh else self.read_manifest()
+            live = None if fresh else self.live_generation()
+            number = _next_generation_number(self.path)
+            staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.path))
+            if live is not None:
+                for item in live.iterdir():
+                    target = staging / item.name
+                    if item.is_dir():
+                        shutil.copytree(item, target)
+                    else:
+                        shutil.copy2(item, target)
+            staged = StagedGeneration(staging, manifest)
+            try:
+                yield staged
+                staged.close()
+                name = f"g{number:06d}"
+                final = self.path / name
+                os.replace(staging, final)
+                _fsync_directory(self.path)
+                manifest_data = dict(staged.manifest)
+                manifest_data.update(
+                    format_version=FORMAT_VERSION,
+                    package_version=package_version(),
+                    generation=name,
+                    updated_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                )
+                _atomic_write(self.manifest_path, json.dumps(manifest_data, ensure_ascii=False,
+                                                             indent=2))  # fmt: skip
+                if live is not None and live != final:
+                    shutil.rmtree(live, ignore_errors=True)
+            except BaseException:
+                staged.close()
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+
+    def _remove_stale_staging(self) -> None:
+        live = self.read_manifest().get("generation")
+        for item in self.path.iterdir():
+            stale_generation = item.name.startswith("g") and item.name != live and item.is_dir()
+            if item.name.startswith(".staging-") or (stale_generation and item.name[1:].isdigit()):
+                shutil.rmtree(item, ignore_errors=True)
+
+
+class StagedGeneration:
+    """A generation being written: its directory, its corpus store, its manifest."""
+
+    def __init__(self, path: Path, manifest: dict[str, Any]) -> None:
+        self.path = path
+        self.manifest = manifest
+        self._store: CorpusStore | None = None
+
+    @property
+    def store(self) -> CorpusStore:
+        if self._store is None:
+            self._store = CorpusStore(self.path / CORPUS_DB)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def _next_generation_number(path: Path) -> int:
+    numbers = [
+        int(item.name[1:])
+        for item in path.iterdir()
+        if item.name.startswith("g") and item.name[1:].isdigit()
+    ]
+    return max(numbers, default=0) + 1
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        descriptor = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+@contextlib.contextmanager
+def _exclusive_lock(path: Path) -> Iterator[None]:
+    """One writer per collection; a second ingest waits (or fails after a while)."""
+    import fcntl
+
+    with open(path, "w") as handle:
+        deadline = time.monotonic() + 600
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise CollectionError(f"另一个写入进程正在使用 {path.parent}") from None
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# --------------------------------------------------------------------------- corpus store
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    content_hash TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    format TEXT NOT NULL,
+    encoding TEXT,
+    title TEXT,
+    date TEXT,
+    source TEXT,
+    authors TEXT NOT NULL DEFAULT '[]',
+    text TEXT NOT NULL,
+    raw_chars INTEGER NOT NULL DEFAULT 0,
+    added_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sections (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    section_index INTEGER NOT NULL,
+    title TEXT, author TEXT, author_note TEXT,
+    start INTEGER NOT NULL, end INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, section_index)
+);
+CREATE TABLE IF NOT EXISTS paragraphs (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    paragraph_index INTEGER NOT NULL,
+    section_index INTEGER NOT NULL,
+    start INTEGER NOT NULL, end INTEGER NOT NULL,
+    is_heading INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, paragraph_index)
+);
+CREATE TABLE IF NOT EXISTS sentences (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    sentence_index INTEGER NOT NULL,
+    paragraph_index INTEGER NOT NULL,
+    start INTEGER NOT NULL, end INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, sentence_index)
+);
+CREATE TABLE IF NOT EXISTS passages (
+    passage_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    passage_index INTEGER NOT NULL,
+    section_index INTEGER NOT NULL,
+    paragraph_index INTEGER NOT NULL,
+    sentence_start INTEGER NOT NULL,
+    sentence_end INTEGER NOT NULL,
+    start INTEGER NOT NULL, end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    warnings TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX IF NOT EXISTS passages_by_doc ON passages(doc_id, passage_index);
+CREATE TABLE IF NOT EXISTS warnings (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    code TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    doc_id: str
+    path: str
+    content_hash: str
+    text_hash: str
+    format: str
+    title: str | None
+    date: str | None
+    source: str | None
+    authors: list[str]
+    passages: int
+    sections: int
+    warnings: list[DocumentWarning]
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    """A passage with the provenance a citation needs."""
+
+    passage_id: int
+    doc_id: str
+    passage_index: int
+    paragraph_index: int
+    section_index: int
+    start: int
+    end: int
+    text: str
+    title: str | None
+    section_title: str | None
+    author: str | None
+    date: str | None
+    source: str | None
+    path: str
+    warnings: list[str]
+    sentences: list[tuple[int, int]]  # sentence spans (document offsets) inside the passage
+
+
+class CorpusStore:
+    """Documents and their passages in SQLite. Not thread-safe; one per thread."""
+
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        self.path = path
+        if read_only:
+            uri = f"file:{path}?mode=ro"
+            self.connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        else:
+            self.connection = sqlite3.connect(path, check_same_thread=False)
+            self.connection.executescript(SCHEMA)
+        self.connection.execute("PRAGMA foreign_keys = ON")
+
+    def close(self) -> None:
+        self.connection.close()
+
+    # ----------------------------------------------------------------- writes
+
+    def document_hashes(self) -> dict[str, tuple[str, str, str]]:
+        """path -> (doc_id, content_hash, text_hash) of every stored document."""
+        rows = self.connection.execute(
+            "SELECT path, doc_id, content_hash, text_hash FROM documents"
+        )
+        return {path: (doc_id, content, text) for path, doc_id, content, text in rows}
+
+    def put_document(
+        self, doc_id: str, document: Document, passage_warnings: list[list[str]]
+    ) -> list[int]:
+        """Insert or replace a document with everything in it; returns the new passage ids."""
+        now = time.strftime("%Y-%m-%dT%H:%M:%S")
+        with self.connection:
+            added_at = self.connection.execute(
+                "SELECT added_at FROM documents WHERE doc_id = ?", (doc_id,)
+            ).fetchone()
+            self.connection.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+            self.connection.execute(
+                "INSERT INTO documents (doc_id, path, content_hash, text_hash, format, encoding, "
+                "title, date, source, authors, text, raw_chars, added_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    doc_id, document.path, document.content_hash, document.text_hash,
+                    document.format, document.encoding, document.title, document.date,
+                    document.source, json.dumps(document.authors, ensure_ascii=False),
+                    document.text, document.raw_chars, added_at[0] if added_at else now, now,
+                ),
+            )  # fmt: skip
+            self.connection.executemany(
+                "INSERT INTO sections VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (doc_id, s.index, s.title, s.author, s.author_note, s.start, s.end)
+                    for s in document.sections
+                ],
+            )
+            self.connection.executemany(
+                "INSERT INTO paragraphs VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (doc_id, p.index, p.section_index, p.start, p.end, int(p.is_heading))
+                    for p in document.paragraphs
+                ],
+            )
+            self.connection.executemany(
+                "INSERT INTO sentences VALUES (?, ?, ?, ?, ?)",
+                [(doc_id, s.index, s.paragraph_index, s.start, s.end) for s in document.sentences],
+            )
+            ids = []
+            for passage, codes in zip(document.passages, passage_warnings, strict=True):
+                cursor = self.connection.execute(
+                    "INSERT INTO passages (doc_id, passage_index, section_index, paragraph_index, "
+                    "sentence_start, sentence_end, start, end, text, warnings) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        doc_id, passage.index, passage.section_index, passage.paragraph_index,
+                        passage.sentence_start, passage.sentence_end, passage.start, passage.end,
+                        passage.text, json.dumps(codes),
+                    ),
+                )  # fmt: skip
+                ids.append(int(cursor.lastrowid or 0))
+            self.connection.executemany(
+                "INSERT INTO warnings VALUES (?, ?, ?)",
+                [(doc_id, w.code, w.message) for w in document.warnings],
+            )
+        return ids
+
+    def update_content_hash(self, doc_id: str, content_hash: str) -> None:
+        with self.connection:
+            self.connection.execute(
+                "UPDATE documents SET content_hash = ? WHERE doc_id = ?", (content_hash, doc_id)
+            )
+
+    def remove_document(self, doc_id: str) -> list[int]:
+        """Delete a document; returns the ids of the passages that went with it."""
+        with self.connection:
+            ids = [
+                row[0]
+                for row in self.connection.execute(
+                    "SELECT passage_id FROM passages WHERE doc_id = ?", (doc_id,)
+                )
+            ]
+            self.connection.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+        return ids
+
+    # ----------------------------------------------------------------- reads
+
+    def documents(self) -> list[StoredDocument]:
+        rows = self.connection.execute(
+            "SELECT d.doc_id, d.path, d.content_hash, d.text_hash, d.format, d.title, d.date, "
+            "d.source, d.authors, d.updated_at, "
+            "(SELECT COUNT(*) FROM passages p WHERE p.doc_id = d.doc_id), "
+            "(SELECT COUNT(*) FROM sections s WHERE s.doc_id = d.doc_id) "
+            "FROM documents d ORDER BY d.date IS NULL, d.date, d.title"
+        ).fetchall()
+        warnings = self._warnings()
+        return [
+            StoredDocument(
+                doc_id=row[0],
+                path=row[1],
+                content_hash=row[2],
+                text_hash=row[3],
+                format=row[4],
+                title=row[5],
+                date=row[6],
+                source=row[7],
+                authors=json.loads(row[8]),
+                updated_at=row[9],
+                passages=row[10],
+                sections=row[11],
+                warnings=warnings.get(row[0], []),
+            )
+            for row in rows
+        ]
+
+    def _warnings(self) -> dict[str, list[DocumentWarning]]:
+        result: dict[str, list[DocumentWarning]] = {}
+        for doc_id, code, message in self.connection.execute(
+            "SELECT doc_id, code, message FROM warnings"
+        ):
+            result.setdefault(doc_id, []).append(DocumentWarning(code, message))
+        return result
+
+    def document_text(self, doc_id: str) -> str | None:
+        row = self.connection.execute(
+            "SELECT text FROM documents WHERE doc_id = ?", (doc_id,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def passage_ids(self) -> list[int]:
+        return [row[0] for row in self.connection.execute("SELECT passage_id FROM passages")]
+
+    def count(self, table: str) -> int:
+        if table not in {
+            "documents",
+            "sections",
+            "paragraphs",
+            "sentences",
+            "passages",
+            "warnings",
+        }:
+            raise ValueError(table)
+        return int(self.connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+    def passages(self, ids: list[int] | None = None) -> list[StoredPassage]:
+        """Passages with provenance, in the order of ``ids`` (all passages if None).
+        Unknown ids are skipped."""
+        query = (
+            "SELECT p.passage_id, p.doc_id, p.passage_index, p.paragraph_index, p.section_index, "
+            "p.start, p.end, p.text, d.title, s.title, s.author, d.date, d.source, d.path, "
+            "p.warnings, p.sentence_start, p.sentence_end "
+            "FROM passages p JOIN documents d ON d.doc_id = p.doc_id "
+            "LEFT JOIN sections s ON s.doc_id = p.doc_id AND s.section_index = p.section_index"
+        )
+        if ids is None:
+            rows = self.connection.execute(query + " ORDER BY p.passage_id").fetchall()
+        else:
+            rows = []
+            for chunk_start in range(0, len(ids), 500):
+                chunk = ids[chunk_start : chunk_start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows.extend(
+                    self.connection.execute(f"{query} WHERE p.passage_id IN ({marks})", chunk)
+                )
+        sentence_rows: dict[str, list[tuple[int, int, int]]] = {}
+        result = {}
+        for row in rows:
+            doc_id = row[1]
+            if doc_id not in sentence_rows:
+                sentence_rows[doc_id] = self.connection.execute(
+                    "SELECT sentence_index, start, end FROM sentences WHERE doc_id = ? "
+                    "ORDER BY sentence_index",
+                    (doc_id,),
+                ).fetchall()
+            spans = [(s, e) for index, s, e in sentence_rows[doc_id] if row[15] <= index < row[16]]
+            result[row[0]] = StoredPassage(
+                passage_id=row[0], doc_id=doc_id, passage_index=row[2], paragraph_index=row[3],
+                section_index=row[4], start=row[5], end=row[6], text=row[7], title=row[8],
+                section_title=row[9], author=row[10], date=row[11], source=row[12], path=row[13],
+                warnings=json.loads(row[14]), sentences=spans,
+            )  # fmt: skip
+        order = ids if ids is not None else sorted(result)
+        return [result[i] for i in order if i in result]

