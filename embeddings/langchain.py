@@ -166,12 +166,13 @@ class YinwenVectorStore(VectorStore):
         texts: Iterable[str],
         metadatas: list[dict[str, Any]] | None = None,
         *,
-        ids: list[str | None] | None = None,
+        ids: list[str] | None = None,
         **kwargs: Any,
     ) -> list[str]:
+        """Add texts verbatim; a missing (None or empty) id gets a fresh UUID."""
         texts = list(texts)
         metadatas = metadatas or [{} for _ in texts]
-        given = list(ids) if ids is not None else [None] * len(texts)
+        given: list[str | None] = list(ids) if ids is not None else [None] * len(texts)
         if len(given) != len(texts) or len(metadatas) != len(texts):
             raise ValueError("texts, metadatas and ids must have the same length")
         final_ids = [i if i else str(uuid.uuid4()) for i in given]
