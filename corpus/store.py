@@ -508,6 +508,55 @@ class CorpusStore:
         ).fetchone()
         return row[0] if row else None
 
+    def filtered_passage_ids(
+        self,
+        doc_ids: list[str] | None = None,
+        author: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ) -> list[int]:
+        """Passages of the given documents, by an author (section author or any
+        document author, substring match) and within a date range (ISO dates,
+        inclusive; undated documents are excluded by a range)."""
+        clauses, values = [], []
+        if doc_ids:
+            clauses.append(f"p.doc_id IN ({','.join('?' * len(doc_ids))})")
+            values.extend(doc_ids)
+        if author:
+            clauses.append("(instr(COALESCE(s.author, ''), ?) > 0 OR instr(d.authors, ?) > 0)")
+            values.extend([author, author])
+        if date_from:
+            clauses.append("d.date IS NOT NULL AND d.date >= ?")
+            values.append(date_from)
+        if date_to:
+            clauses.append("d.date IS NOT NULL AND d.date <= ?")
+            values.append(date_to)
+        where = " AND ".join(clauses) or "1"
+        rows = self.connection.execute(
+            "SELECT p.passage_id FROM passages p JOIN documents d ON d.doc_id = p.doc_id "
+            "LEFT JOIN sections s ON s.doc_id = p.doc_id AND s.section_index = p.section_index "
+            f"WHERE {where}",
+            values,
+        )
+        return [row[0] for row in rows]
+
+    def passages_containing(self, fragment: str, limit: int = 50) -> list[int]:
+        """Ids of passages whose text contains ``fragment`` exactly (for quote lookup)."""
+        rows = self.connection.execute(
+            "SELECT passage_id FROM passages WHERE instr(text, ?) > 0 LIMIT ?", (fragment, limit)
+        )
+        return [row[0] for row in rows]
+
+    def paragraph_text(self, doc_id: str, paragraph_index: int) -> tuple[int, int, str] | None:
+        """(start, end, text) of one paragraph, for showing a quote in its context."""
+        row = self.connection.execute(
+            "SELECT p.start, p.end, substr(d.text, p.start + 1, p.end - p.start) "
+            "FROM paragraphs p JOIN documents d ON d.doc_id = p.doc_id "
+            "WHERE p.doc_id = ? AND p.paragraph_index = ?",
+            (doc_id, paragraph_index),
+        ).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
     def passage_ids(self) -> list[int]:
         return [row[0] for row in self.connection.execute("SELECT passage_id FROM passages")]
 

@@ -340,14 +340,20 @@ class CollectionReader:
             "generation": self.generation,
         }
 
-    def dense_search(self, query: str, top_k: int = 50) -> list[tuple[int, float]]:
-        return self.dense.search(self.embedder.embed_query(query), top_k)
+    def dense_search(
+        self, query: str, top_k: int = 50, allowed: list[int] | None = None
+    ) -> list[tuple[int, float]]:
+        return self.dense.search(self.embedder.embed_query(query), top_k, allowed)
 
-    def dense_search_vector(self, vector: np.ndarray, top_k: int = 50) -> list[tuple[int, float]]:
-        return self.dense.search(vector, top_k)
+    def dense_search_vector(
+        self, vector: np.ndarray, top_k: int = 50, allowed: list[int] | None = None
+    ) -> list[tuple[int, float]]:
+        return self.dense.search(vector, top_k, allowed)
 
-    def sparse_search(self, query: str, top_k: int = 50) -> list[tuple[int, float]]:
-        return self.sparse.search(tokenize(query), top_k)
+    def sparse_search(
+        self, query: str, top_k: int = 50, allowed: list[int] | None = None
+    ) -> list[tuple[int, float]]:
+        return self.sparse.search(tokenize(query), top_k, allowed)
 
     def close(self) -> None:
         self.store.close()

@@ -112,11 +112,23 @@ class DenseIndex:
         faiss = _faiss()
         self.index.remove_ids(faiss.IDSelectorBatch(np.asarray(list(ids), dtype=np.int64)))
 
-    def search(self, vector: np.ndarray, top_k: int = 50) -> list[tuple[int, float]]:
-        """(passage id, cosine similarity) of the nearest ``top_k`` passages."""
+    def search(
+        self, vector: np.ndarray, top_k: int = 50, allowed: Sequence[int] | None = None
+    ) -> list[tuple[int, float]]:
+        """(passage id, cosine similarity) of the nearest ``top_k`` passages,
+        only among ``allowed`` ids when given (exact search then)."""
         if not len(self) or top_k <= 0:
             return []
-        index = self.hnsw if self.hnsw is not None else self.index
         query = np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32)
-        scores, ids = index.search(query, min(top_k, len(self)))
+        if allowed is not None:
+            if not len(allowed):
+                return []
+            faiss = _faiss()
+            selector = faiss.IDSelectorBatch(np.asarray(list(allowed), dtype=np.int64))
+            scores, ids = self.index.search(
+                query, min(top_k, len(allowed)), params=faiss.SearchParameters(sel=selector)
+            )
+        else:
+            index = self.hnsw if self.hnsw is not None else self.index
+            scores, ids = index.search(query, min(top_k, len(self)))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]

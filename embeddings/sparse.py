@@ -164,8 +164,21 @@ class BM25Index:
     def passage_ids(self) -> set[int]:
         return {int(i) for i in self.ids}
 
-    def search(self, tokens: Sequence[str], top_k: int = 50) -> list[tuple[int, float]]:
-        """(passage id, BM25 score) of the best ``top_k`` passages for query tokens."""
+    def idf(self, token: str) -> float:
+        """BM25 inverse document frequency of a token (0 for unknown tokens)."""
+        term = self.vocabulary.get(token)
+        if term is None or not len(self.ids):
+            return 0.0
+        df = int(self._term_starts[term + 1] - self._term_starts[term])
+        if df == 0:
+            return 0.0
+        return math.log(1 + (len(self.ids) - df + 0.5) / (df + 0.5))
+
+    def search(
+        self, tokens: Sequence[str], top_k: int = 50, allowed: Sequence[int] | None = None
+    ) -> list[tuple[int, float]]:
+        """(passage id, BM25 score) of the best ``top_k`` passages for query tokens,
+        only among ``allowed`` ids when given."""
         if not len(self.ids) or not tokens:
             return []
         count = len(self.ids)
@@ -191,6 +204,8 @@ class BM25Index:
         accumulated = np.bincount(
             np.concatenate(rows_all), weights=np.concatenate(values_all), minlength=count
         )
+        if allowed is not None:
+            accumulated[~np.isin(self.ids, np.asarray(list(allowed), dtype=np.int64))] = 0.0
         top_k = min(top_k, int((accumulated > 0).sum()))
         if top_k <= 0:
             return []

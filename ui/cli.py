@@ -214,5 +214,195 @@ def remove_command(targets: tuple[str, ...], index_dir: Path | None, as_json: bo
     sys.exit(1 if report.failed else 0)
 
 
+def _open_qa(index_dir: Path | None, llm: str | None = None) -> Any:
+    from qa import QA, LLMError, LLMSettings
+
+    options: dict[str, Any] = {}
+    if llm:
+        provider, _, model = llm.partition(":")
+        if provider not in {"openai", "ollama"} or not model:
+            _fail("--llm takes openai:MODEL or ollama:MODEL (base URL and key from YINWEN_LLM_*)")
+        try:
+            env = LLMSettings.from_env()
+        except LLMError:
+            env = None
+        options["llm"] = LLMSettings(
+            provider=provider,
+            model=model,
+            base_url=(env.base_url if env else None) or os.environ.get("YINWEN_LLM_BASE_URL"),
+            api_key=(env.api_key if env else None) or os.environ.get("YINWEN_LLM_API_KEY"),
+        )
+    try:
+        return QA.open(_index_path(index_dir), **options)
+    except CollectionError as error:
+        _fail(str(error))
+
+
+def _filters(
+    author: str | None, date_from: str | None, date_to: str | None, doc: tuple[str, ...]
+) -> Any:
+    from qa import Filters
+
+    return Filters(doc_ids=tuple(doc), author=author, date_from=date_from, date_to=date_to)
+
+
+filter_options = [
+    click.option("--author", default=None, help="Only passages by this author/speaker."),
+    click.option("--from", "date_from", default=None, help="Earliest document date, YYYY-MM-DD."),
+    click.option("--to", "date_to", default=None, help="Latest document date, YYYY-MM-DD."),
+    click.option("--doc", multiple=True, help="Only this document id (repeatable)."),
+]
+
+
+def with_filters(function: Any) -> Any:
+    for option in reversed(filter_options):
+        function = option(function)
+    return function
+
+
+@main.command()
+@click.argument("query", required=False)
+@index_option
+@click.option("--top-k", "-k", default=10, show_default=True, help="Results per query.")
+@click.option("--batch", type=click.File("r", encoding="utf-8"), default=None,
+              help="JSON lines {id, question} (or plain lines) from FILE or - ; one JSON line out per query.")  # fmt: skip
+@click.option("--sort", type=click.Choice(["relevance", "newest"]), default="relevance")
+@click.option("--diverse", is_flag=True, help="Diversify results (MMR).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_filters
+def search(
+    query: str | None,
+    index_dir: Path | None,
+    top_k: int,
+    batch: Any,
+    sort: str,
+    diverse: bool,
+    as_json: bool,
+    author: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    doc: tuple[str, ...],
+) -> None:
+    """Find citable quotes for QUERY (or for every line of --batch)."""
+    if not query and batch is None:
+        _fail("give a QUERY or --batch FILE")
+    qa = _open_qa(index_dir)
+    filters = _filters(author, date_from, date_to, doc)
+    if batch is not None:
+        for number, line in enumerate(batch, start=1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                item = (
+                    json.loads(line) if line.startswith("{") else {"id": number, "question": line}
+                )
+                question = str(item.get("question") or item.get("query") or "")
+            except ValueError:
+                item, question = {"id": number}, line
+            response = qa.search(
+                question, top_k=top_k, filters=filters, sort=sort, diversify=diverse
+            )
+            data = response.as_dict()
+            data.pop("query")
+            click.echo(json.dumps({"id": item.get("id", number), **data}, ensure_ascii=False))
+        return
+    assert query is not None
+    response = qa.search(query, top_k=top_k, filters=filters, sort=sort, diversify=diverse)
+    if as_json:
+        click.echo(json.dumps(response.as_dict(), ensure_ascii=False, indent=2))
+        return
+    from qa import quote_card
+
+    if not response.answerable:
+        click.echo("（资料中可能没有直接相关的内容；以下为最接近的段落）")
+    for result in response.results:
+        passage = result.passage
+        where = f"第{passage.paragraph_index + 1}段"
+        click.echo(f"{result.rank}. {quote_card(result.sentence, result.locations[0])}  {where}")
+        if len(result.locations) > 1:
+            others = "；".join(
+                f"《{loc.title}》第{loc.paragraph}段" for loc in result.locations[1:]
+            )
+            click.echo(f"   另见：{others}")
+        for code in passage.warnings:
+            if code in {"spam", "spam_here"}:
+                click.echo("   ⚠ 出处文档疑似被注入垃圾词，引用前请核对原文")
+                break
+
+
+@main.command()
+@click.argument("question")
+@index_option
+@click.option(
+    "--llm", default=None, help="openai:MODEL or ollama:MODEL (else YINWEN_LLM*; else extractive)."
+)
+@click.option(
+    "--extractive", is_flag=True, help="Force the extractive answer even if an LLM is configured."
+)
+@click.option("--top-k", "-k", default=5, show_default=True, help="Sources given to the answer.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_filters
+def ask(
+    question: str,
+    index_dir: Path | None,
+    llm: str | None,
+    extractive: bool,
+    top_k: int,
+    as_json: bool,
+    author: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    doc: tuple[str, ...],
+) -> None:
+    """Answer QUESTION with cited, verified quotes (or say it is not in the collection)."""
+    from qa import LLMError
+
+    qa = _open_qa(index_dir, llm)
+    mode = "llm" if qa.llm_available and not extractive else "extractive"
+    filters = _filters(author, date_from, date_to, doc)
+    try:
+        if as_json:
+            answer = qa.ask(question, mode=mode, top_k=top_k, filters=filters)
+            click.echo(json.dumps(answer.as_dict(), ensure_ascii=False, indent=2))
+            return
+        shown = 0
+        answer = None
+        for update in qa.ask_stream(question, mode=mode, top_k=top_k, filters=filters):
+            if update.final is None:
+                click.echo(update.text[shown:], nl=False)
+                shown = len(update.text)
+            answer = update.final or answer
+        if shown:
+            click.echo("\n--- 核对后的答案 ---")
+    except LLMError as error:
+        _fail(str(error), code=1)
+        return
+    assert answer is not None
+    click.echo(answer.to_markdown())
+
+
+@main.command(name="eval")
+@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@index_option
+@click.option("--top-k", "-k", default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (with per-question ranks).")
+def eval_command(questions: Path, index_dir: Path | None, top_k: int, as_json: bool) -> None:
+    """Recall@1/5/10, MRR@10 and abstention accuracy over a JSON-lines question set."""
+    from qa.evaluation import evaluate, format_table, load_questions
+
+    qa = _open_qa(index_dir)
+    try:
+        items = load_questions(questions)
+    except (ValueError, KeyError) as error:
+        _fail(f"{questions}: {error}")
+        return
+    report = evaluate(qa, items, top_k=top_k)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_table(report))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

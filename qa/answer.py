@@ -1,0 +1,172 @@
+"""Answers: extractive composition, abstention, citations and quote cards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from corpus.store import StoredPassage
+
+from .retrieval import Location, SearchResult
+from .verify import Verification
+
+NOT_FOUND = "资料中未找到与此问题直接相关的内容。"
+
+
+@dataclass(frozen=True)
+class AbstentionSettings:
+    """When to say "not found" (calibrated on the development set, docs/DECISIONS.md).
+
+    A question is answerable when the best candidate covers enough of the
+    question's informative words (IDF-weighted) *or* is semantically close
+    enough; either signal alone is weak on Chinese, together they separate
+    in-collection from out-of-collection questions.
+    """
+
+    min_coverage: float = 0.55
+    min_dense: float = 0.62
+    combined: float = 0.95  # coverage + dense at or above this also counts
+    top_n: int = 3  # candidates whose signals are considered
+
+
+def is_answerable(results: list[SearchResult], settings: AbstentionSettings) -> bool:
+    """The abstention decision, from the signals of the top candidates."""
+    for result in results[: settings.top_n]:
+        coverage = result.signals.get("coverage", 0.0)
+        dense = result.signals.get("dense", 0.0)
+        if result.signals.get("exact", 0.0) >= 1.0:
+            return True
+        if (
+            coverage >= settings.min_coverage
+            or dense >= settings.min_dense
+            or coverage + dense >= settings.combined
+        ):
+            return True
+    return False
+
+
+def format_date(date: str | None) -> str | None:
+    """ISO date as people write it in Chinese: 2023年9月27日."""
+    if not date:
+        return None
+    try:
+        year, month, day = (int(part) for part in date.split("-"))
+    except ValueError:
+        return date
+    return f"{year}年{month}月{day}日"
+
+
+def quote_card(sentence: str, location: Location | StoredPassage) -> str:
+    """“sentence”（《title》，author，YYYY年M月D日） — as complete as the metadata allows."""
+    if isinstance(location, StoredPassage):
+        location = Location.of(location)
+    parts = []
+    if location.title:
+        parts.append(f"《{location.title}》")
+    if location.author:
+        parts.append(location.author)
+    date = format_date(location.date)
+    if date:
+        parts.append(date)
+    citation = f"（{'，'.join(parts)}）" if parts else ""
+    text = sentence.strip()
+    if not (text.startswith("“") and text.endswith("”")):
+        text = f"“{text}”"
+    return text + citation
+
+
+@dataclass
+class Citation:
+    """Source [n] of an answer: a passage and the sentence(s) quoted from it."""
+
+    number: int
+    result: SearchResult
+
+    @property
+    def passage(self) -> StoredPassage:
+        return self.result.passage
+
+    @property
+    def quote(self) -> str:
+        return self.result.sentence
+
+    def card(self) -> str:
+        return quote_card(
+            self.quote, self.result.locations[0] if self.result.locations else self.passage
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        data = self.result.as_dict()
+        data["number"] = self.number
+        data["card"] = self.card()
+        return data
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    citations: list[Citation]
+    answerable: bool
+    mode: str  # "extractive" or "llm"
+    verification: Verification = field(default_factory=Verification)
+    related: list[SearchResult] = field(default_factory=list)  # shown when not answerable
+    model: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "answerable": self.answerable,
+            "mode": self.mode,
+            "model": self.model,
+            "citations": [c.as_dict() for c in self.citations],
+            "verification": self.verification.as_dict(),
+            "related": [r.as_dict() for r in self.related],
+        }
+
+    def to_markdown(self) -> str:
+        """The answer, its sources and the verification line, for a terminal or a chat."""
+        lines = [self.text, ""]
+        if self.citations:
+            lines.append("来源：")
+            for citation in self.citations:
+                lines.append(
+                    f"[{citation.number}] {citation.card()}  第{citation.passage.paragraph_index + 1}段"
+                )
+        if self.related:
+            lines.append("可能相关：")
+            for result in self.related:
+                lines.append(f"- {quote_card(result.sentence, result.passage)}")
+        lines.append("")
+        lines.append(self.verification.summary())
+        return "\n".join(lines).strip()
+
+
+def compose_extractive(
+    results: list[SearchResult], max_sentences: int = 3, max_chars: int = 260, margin: float = 0.5
+) -> tuple[str, list[Citation]]:
+    """An answer made only of verbatim sentences, each followed by its [n].
+
+    Takes the best sentence of the top results while they stay within
+    ``margin`` of the best score and the answer stays short.
+    """
+    if not results:
+        return "", []
+    citations: list[Citation] = []
+    parts: list[str] = []
+    top = results[0].score
+    length = 0
+    for result in results:
+        if len(citations) >= max_sentences:
+            break
+        if citations and result.score < top * margin:
+            break
+        sentence = result.sentence.strip()
+        if citations and length + len(sentence) > max_chars:
+            break
+        number = len(citations) + 1
+        citations.append(Citation(number, result))
+        parts.append(f"{sentence}[{number}]")
+        length += len(sentence)
+    return "".join(parts), citations

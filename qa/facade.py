@@ -1,0 +1,291 @@
+"""The one facade the CLI and the web page use: ``QA.open(index_dir)``.
+
+It owns a consistent snapshot of the collection (reopened when an ingest
+switches generations), the retriever, the abstention decision and answer
+composition, and passes library management (ingest, remove) through to the
+collection so that the UI never touches the layers below.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from corpus.ingest import IngestReport
+from corpus.store import CollectionError, StoredDocument, default_index_path
+from embeddings.base import Embedder
+from embeddings.collection import Collection, CollectionReader
+
+from .answer import (
+    NOT_FOUND,
+    AbstentionSettings,
+    Answer,
+    Citation,
+    compose_extractive,
+    is_answerable,
+)
+from .llm import LLMError, LLMSettings, build_messages, chat_model, stream_answer
+from .retrieval import (
+    Filters,
+    HybridRetriever,
+    Reranker,
+    RetrievalSettings,
+    SearchResult,
+    lexical_coverage,
+)
+from .text import normalise
+from .verify import QuoteCheck, Verification, verify_answer
+
+
+@dataclass
+class SearchResponse:
+    query: str
+    results: list[SearchResult]
+    answerable: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "answerable": self.answerable,
+            "results": [r.as_dict() for r in self.results],
+        }
+
+
+@dataclass
+class AnswerUpdate:
+    """A streamed step of an answer: partial text, then the final verified answer."""
+
+    text: str
+    final: Answer | None = None
+
+
+class QA:
+    """Search and answers over one collection; safe to share between threads."""
+
+    def __init__(
+        self,
+        index_dir: Path | str,
+        embedder: Embedder | None = None,
+        retrieval: RetrievalSettings | None = None,
+        abstention: AbstentionSettings | None = None,
+        reranker: Reranker | None = None,
+        llm: LLMSettings | None = None,
+    ) -> None:
+        self.collection = Collection(Path(index_dir))
+        self.embedder = embedder
+        self.retrieval_settings = retrieval or RetrievalSettings()
+        self.abstention = abstention or AbstentionSettings()
+        self.reranker = reranker
+        self.llm = llm
+        self._lock = threading.RLock()
+        self._reader: CollectionReader | None = None
+        self._reader_key: tuple[int, int] | None = None
+
+    @classmethod
+    def open(cls, index_dir: Path | str | None = None, **options: Any) -> QA:
+        """Open a collection (default: the user's default collection); LLM settings
+        come from ``YINWEN_LLM*`` unless given. Fails with CollectionError if absent."""
+        if "llm" not in options:
+            try:
+                options["llm"] = LLMSettings.from_env()
+            except LLMError:
+                options["llm"] = None
+        qa = cls(index_dir if index_dir is not None else default_index_path(), **options)
+        qa.reader()  # fail early with the message that names the fix
+        return qa
+
+    # ----------------------------------------------------------------- snapshot
+
+    def reader(self) -> CollectionReader:
+        """The live snapshot, reopened when ``manifest.json`` changed (after an ingest)."""
+        with self._lock:
+            try:
+                stat = os.stat(self.collection.directory.manifest_path)
+                key = (stat.st_mtime_ns, stat.st_size)
+            except FileNotFoundError:
+                key = None
+            if self._reader is None or key != self._reader_key:
+                reader = self.collection.reader(self.embedder)
+                if self._reader is not None:
+                    self._reader.close()
+                self._reader = reader
+                self._reader_key = key
+                self.embedder = reader.embedder
+            return self._reader
+
+    def info(self) -> dict[str, Any]:
+        with self._lock:
+            data = self.reader().info()
+        data["llm"] = self.llm.describe() if self.llm else None
+        return data
+
+    def documents(self) -> list[StoredDocument]:
+        with self._lock:
+            return self.reader().store.documents()
+
+    # ----------------------------------------------------------------- search
+
+    def search(
+        self,
+        query: str,
+        top_k: int = 10,
+        filters: Filters | None = None,
+        sort: str = "relevance",
+        diversify: bool = False,
+    ) -> SearchResponse:
+        """Quotes for a query, with the abstention decision."""
+        with self._lock:
+            reader = self.reader()
+            retriever = HybridRetriever(reader, self.retrieval_settings, self.reranker)
+            results = retriever.search(query, top_k, filters, sort, diversify)
+            for result in results[: max(self.abstention.top_n, 1)]:
+                result.signals["coverage"] = lexical_coverage(reader, query, result.passage)
+        return SearchResponse(query, results, is_answerable(results, self.abstention))
+
+    quotes = search
+
+    def search_batch(
+        self, queries: Iterable[tuple[Any, str]], top_k: int = 10
+    ) -> Iterator[dict[str, Any]]:
+        """JSON-ready responses for (id, query) pairs, the model loaded once."""
+        for query_id, query in queries:
+            response = self.search(query, top_k)
+            data = response.as_dict()
+            yield {"id": query_id, **data}
+
+    def paragraph(self, doc_id: str, paragraph: int) -> tuple[int, int, str] | None:
+        """(start, end, text) of a 1-based paragraph, to show a quote in context."""
+        with self._lock:
+            return self.reader().store.paragraph_text(doc_id, paragraph - 1)
+
+    # ----------------------------------------------------------------- answers
+
+    @property
+    def llm_available(self) -> bool:
+        return self.llm is not None
+
+    def ask(
+        self,
+        question: str,
+        mode: str = "extractive",
+        top_k: int = 5,
+        filters: Filters | None = None,
+        history: list[tuple[str, str]] | None = None,
+    ) -> Answer:
+        """A short cited answer; "not found" with related passages when the collection lacks it."""
+        final: Answer | None = None
+        for update in self.ask_stream(question, mode, top_k, filters, history):
+            final = update.final or final
+        assert final is not None
+        return final
+
+    def ask_stream(
+        self,
+        question: str,
+        mode: str = "extractive",
+        top_k: int = 5,
+        filters: Filters | None = None,
+        history: list[tuple[str, str]] | None = None,
+    ) -> Iterator[AnswerUpdate]:
+        """The answer as it is produced; the last update carries the verified Answer."""
+        query = _with_context(question, history)
+        response = self.search(query, top_k=max(top_k, 5), filters=filters)
+        results = response.results
+        if not response.answerable:
+            answer = Answer(question, NOT_FOUND, [], False, mode, related=results[:3])
+            yield AnswerUpdate(answer.text, answer)
+            return
+        if mode == "llm":
+            yield from self._llm_answer(question, results[:top_k], history)
+            return
+        text, citations = compose_extractive(results)
+        answer = Answer(question, text, citations, True, "extractive", _check_extractive(citations))
+        yield AnswerUpdate(text, answer)
+
+    def _llm_answer(
+        self, question: str, results: list[SearchResult], history: list[tuple[str, str]] | None
+    ) -> Iterator[AnswerUpdate]:
+        if self.llm is None:
+            raise LLMError("no LLM configured: set YINWEN_LLM and YINWEN_LLM_MODEL (see README)")
+        model = chat_model(self.llm)
+        messages = build_messages(question, results, history)
+        text = ""
+        for chunk in stream_answer(model, messages):
+            text += chunk
+            yield AnswerUpdate(text)
+        sources = {n: r.passage.text for n, r in enumerate(results, start=1)}
+        checked, verification = verify_answer(text, sources)
+        used = sorted({c for q in verification.quotes for c in q.found_in} | _markers(checked))
+        citations = [Citation(n, results[n - 1]) for n in used if 1 <= n <= len(results)]
+        abstained = normalise(NOT_FOUND) in normalise(checked)
+        answer = Answer(
+            question,
+            checked,
+            citations,
+            not abstained,
+            "llm",
+            verification,
+            related=results[:3] if abstained else [],
+            model=self.llm.describe(),
+        )
+        yield AnswerUpdate(checked, answer)
+
+    # ----------------------------------------------------------------- library
+
+    def ingest(
+        self, paths: list[Path], progress: Callable[[int, int, str], None] | None = None
+    ) -> IngestReport:
+        """Add files to the collection (the next query sees them)."""
+        with self._lock:
+            embedder = self.reader().embedder
+        return self.collection.ingest(paths, embedder=embedder, progress=progress)
+
+    def remove(self, targets: list[str]) -> IngestReport:
+        with self._lock:
+            embedder = self.reader().embedder
+        return self.collection.remove(targets, embedder=embedder)
+
+
+def _markers(text: str) -> set[int]:
+    return {int(n) for n in re.findall(r"\[(\d{1,3})\]", text)}
+
+
+def _check_extractive(citations: list[Citation]) -> Verification:
+    """Extractive answers are quotes by construction; check it anyway (always on)."""
+    report = Verification()
+    for citation in citations:
+        found = normalise(citation.quote) in normalise(citation.passage.text)
+        report.quotes.append(
+            QuoteCheck(
+                citation.quote,
+                "verified" if found else "unverified",
+                [citation.number],
+                [citation.number] if found else [],
+            )
+        )
+    return report
+
+
+def _with_context(question: str, history: list[tuple[str, str]] | None) -> str:
+    """A follow-up question ("那他还说了什么？") searched together with the previous one."""
+    if not history:
+        return question
+    previous = history[-1][0]
+    short = len(normalise(question)) <= 12
+    pronoun = any(word in question for word in ("他", "她", "它", "这", "那", "其", "上述", "该"))
+    return f"{previous} {question}" if short or pronoun else question
+
+
+__all__ = [
+    "QA",
+    "AnswerUpdate",
+    "CollectionError",
+    "Filters",
+    "LLMError",
+    "SearchResponse",
+]
