@@ -106,6 +106,8 @@ _DATE_PATTERNS = [
 _CJK_RANGE = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WIDE = re.compile(rf"[{_CJK_RANGE}\u3000-\u303f\uff00-\uffef“”‘’…—·]")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+# "第一条" "第十二条" - the label of a law's article.
+_ARTICLE_LABEL = re.compile(r"第[一二三四五六七八九十百千零〇两\d]+条")
 # "一、" "（二）" "3." "第一," "一是" - how a heading or list item starts.
 _ENUMERATION = re.compile(
     r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]\D"
@@ -272,6 +274,8 @@ def join_inline_spaces(text: str) -> str:
     pieces = re.split(r"\s+", text.strip())
     if _is_spaced_heading(pieces):
         return " ".join(pieces)
+    if len(pieces) > 1 and _ARTICLE_LABEL.fullmatch(pieces[0]):
+        return pieces[0] + " " + join_inline_spaces(" ".join(pieces[1:]))
     result = pieces[0] if pieces else ""
     for piece in pieces[1:]:
         if _WIDE.match(result[-1:] or " ") or _WIDE.match(piece[0]):
@@ -320,6 +324,10 @@ def split_wrapped_line(line: str) -> list[str]:
         current = _glue(current, segment) if current else segment
         if i == len(segments) - 1:
             break
+        if i == 0 and _ARTICLE_LABEL.fullmatch(segment):
+            # "第一条　为保障……": the label belongs to its article; keep the space.
+            current += " "
+            continue
         if ends_sentence(segment) and _ENUMERATION.match(segments[i + 1]):
             breaks = True
         elif wrapped:

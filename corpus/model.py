@@ -62,6 +62,11 @@ class Passage:
     start: int
     end: int
     text: str
+    paragraph_end: int = -1  # exclusive; consecutive heading lines form one passage
+
+    def __post_init__(self) -> None:
+        if self.paragraph_end < 0:
+            object.__setattr__(self, "paragraph_end", self.paragraph_index + 1)
 
 
 @dataclass

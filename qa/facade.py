@@ -79,7 +79,7 @@ class QA:
         self.collection = Collection(Path(index_dir))
         self.embedder = embedder
         self.retrieval_settings = retrieval or RetrievalSettings()
-        self.abstention = abstention or AbstentionSettings()
+        self._abstention = abstention
         self.reranker = reranker
         self.llm = llm
         self._lock = threading.RLock()
@@ -117,6 +117,17 @@ class QA:
                 self._reader_key = key
                 self.embedder = reader.embedder
             return self._reader
+
+    @property
+    def abstention(self) -> AbstentionSettings:
+        """Given settings, else the calibration for the collection's embedder."""
+        if self._abstention is not None:
+            return self._abstention
+        return AbstentionSettings.for_embedder(self.reader().embedder.id)
+
+    @abstention.setter
+    def abstention(self, settings: AbstentionSettings | None) -> None:
+        self._abstention = settings
 
     def info(self) -> dict[str, Any]:
         with self._lock:

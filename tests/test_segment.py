@@ -83,8 +83,12 @@ def test_passages_are_exact_slices_of_the_text(paragraphs: list[str]) -> None:
     result = segment(text, "标题")
     for passage in result.passages:
         assert text[passage.start : passage.end] == passage.text
-        paragraph = result.paragraphs[passage.paragraph_index]
-        assert paragraph.start <= passage.start < passage.end <= paragraph.end
+        first = result.paragraphs[passage.paragraph_index]
+        last = result.paragraphs[passage.paragraph_end - 1]
+        assert first.start <= passage.start < passage.end <= last.end
+        assert passage.paragraph_end == passage.paragraph_index + 1 or all(
+            p.is_heading for p in result.paragraphs[passage.paragraph_index : passage.paragraph_end]
+        )
         first = result.sentences[passage.sentence_start]
         last = result.sentences[passage.sentence_end - 1]
         assert (first.start, last.end) == (passage.start, passage.end)
@@ -130,3 +134,15 @@ def test_bylines_and_salutations_make_no_passage() -> None:
     text = "第一篇文章的标题\n张三\n同志们:\n正文第一句话在这里。\n(作者系某单位负责人)"
     result = segment(text, "标题")
     assert [p.text for p in result.passages] == ["第一篇文章的标题", "正文第一句话在这里。"]
+
+
+def test_consecutive_heading_lines_are_one_passage() -> None:
+    text = (
+        "始终坚持党的领导\n坚定不移走中国特色社会主义\n工会发展道路\n杨宇栋\n正文第一句话在这里。"
+    )
+    result = segment(text + "\n(作者系某单位负责人)", "标题")
+    assert [p.text for p in result.passages] == [
+        "始终坚持党的领导\n坚定不移走中国特色社会主义\n工会发展道路",
+        "正文第一句话在这里。",
+    ]
+    assert (result.passages[0].paragraph_index, result.passages[0].paragraph_end) == (0, 3)
