@@ -5,11 +5,13 @@ export GRADIO_ANALYTICS_ENABLED = False
 export HF_HUB_OFFLINE = 1
 export TRANSFORMERS_OFFLINE = 1
 
-# Serve the web page over the bundled sample collection (offline).
+# Serve the web page over the bundled sample collection (offline), building it on first run.
+# HOST=0.0.0.0 AUTH=user:pass make run  serves it on the LAN.
+HOST ?= 127.0.0.1
+PORT ?= 7860
 run:
 	@scripts/setup.sh run
-	.venv/bin/yinwen ingest --sample --progress
-	.venv/bin/yinwen docs
+	.venv/bin/yinwen serve --sample --host $(HOST) --port $(PORT) $(if $(AUTH),--auth $(AUTH),)
 
 # Lint, format check, type check and the whole test suite.
 test:

@@ -404,5 +404,86 @@ def eval_command(questions: Path, index_dir: Path | None, top_k: int, as_json: b
         click.echo(format_table(report))
 
 
+@main.command()
+@index_option
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (0.0.0.0 for the LAN).",
+)
+@click.option("--port", default=7860, show_default=True, type=int)
+@click.option("--auth", default=None, help="user:password required to open the page.")
+@click.option("--auth-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="File with one user:password per line.")  # fmt: skip
+@click.option(
+    "--sample", is_flag=True, help="Build the collection from the bundled samples if it is empty."
+)
+@click.option(
+    "--max-upload-mb", default=50, show_default=True, type=int, help="Upload size limit per file."
+)
+def serve(
+    index_dir: Path | None,
+    host: str,
+    port: int,
+    auth: str | None,
+    auth_file: Path | None,
+    sample: bool,
+    max_upload_mb: int,
+) -> None:
+    """Serve the web page (chat, quote search, basket, library) for a collection."""
+    from corpus import samples_path
+    from embeddings.collection import Collection
+
+    index = _index_path(index_dir)
+    credentials = _credentials(auth, auth_file)
+    if host not in {"127.0.0.1", "localhost", "::1"} and not credentials:
+        click.echo(
+            f"yinwen: warning: serving on {host} without --auth; anyone on the network can read "
+            "and change this collection",
+            err=True,
+        )
+    collection = Collection(index)
+    try:
+        empty = not collection.directory.exists()
+    except CollectionError as error:
+        _fail(str(error))
+        return
+    if empty and sample:
+        click.echo(f"首次运行：正在用示例资料建立索引 {index} …（约十几秒）", err=True)
+        report = _run_ingest(index, [samples_path()], None, False, True)
+        _print_report(report, False)
+    qa = _open_qa(index)
+    from ui.web import create_app, launch_options
+
+    app = create_app(qa, uploads=index / "uploads", max_upload_mb=max_upload_mb)
+    click.echo(f"yinwen: serving {index} on http://{host}:{port}", err=True)
+    app.queue(default_concurrency_limit=4).launch(
+        server_name=host,
+        server_port=port,
+        auth=credentials or None,
+        inbrowser=False,
+        share=False,
+        quiet=True,
+        **launch_options(max_upload_mb),
+    )
+
+
+def _credentials(auth: str | None, auth_file: Path | None) -> list[tuple[str, str]]:
+    pairs = []
+    lines = [auth] if auth else []
+    if auth_file:
+        lines += auth_file.read_text(encoding="utf-8").splitlines()
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        user, colon, password = line.partition(":")
+        if not colon or not user or not password:
+            _fail("--auth takes user:password (one per line in --auth-file)")
+        pairs.append((user, password))
+    return pairs
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
