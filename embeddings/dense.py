@@ -21,9 +21,9 @@ logger = logging.getLogger(__name__)
 
 FLAT_FILE = "dense.faiss"
 HNSW_FILE = "dense.hnsw.faiss"
-HNSW_THRESHOLD = int(os.environ.get("YINWEN_HNSW_THRESHOLD", "200000"))
+HNSW_THRESHOLD = int(os.environ.get("YINWEN_HNSW_THRESHOLD", "1000000"))
 HNSW_M = 32
-HNSW_EF_SEARCH = 128
+HNSW_EF_SEARCH = 256
 
 
 def _faiss() -> Any:
