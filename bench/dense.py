@@ -29,7 +29,9 @@ DIMENSION = 384
 
 def vectors(count: int, rng: np.random.Generator) -> np.ndarray:
     centres = rng.normal(size=(max(count // 100, 10), DIMENSION)).astype(np.float32)
-    data = centres[rng.integers(0, len(centres), count)] + 0.6 * rng.normal(size=(count, DIMENSION)).astype(np.float32)
+    data = centres[rng.integers(0, len(centres), count)] + 0.6 * rng.normal(
+        size=(count, DIMENSION)
+    ).astype(np.float32)
     data /= np.linalg.norm(data, axis=1, keepdims=True)
     return data
 
@@ -44,7 +46,9 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for size in [int(s) for s in args.sizes.split(",")]:
         data = vectors(size, rng)
-        queries = data[rng.integers(0, size, args.queries)] + 0.3 * rng.normal(size=(args.queries, DIMENSION)).astype(np.float32)
+        queries = data[rng.integers(0, size, args.queries)] + 0.3 * rng.normal(
+            size=(args.queries, DIMENSION)
+        ).astype(np.float32)
         queries /= np.linalg.norm(queries, axis=1, keepdims=True)
         index = DenseIndex(DIMENSION)
         index.add(list(range(size)), data)
