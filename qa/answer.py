@@ -78,18 +78,32 @@ def format_date(date: str | None) -> str | None:
     return f"{year}年{month}月{day}日"
 
 
+def citation_parts(
+    title: str | None,
+    author: str | None,
+    date: str | None,
+    paragraph: int | None = None,
+    section: str | None = None,
+) -> list[str]:
+    """《title》, section, author, YYYY年M月D日, 第n段 - whichever are known, in that order."""
+    parts = [f"《{title}》"] if title else []
+    if section and section != title:
+        parts.append(section)
+    if author:
+        parts.append(author)
+    formatted = format_date(date)
+    if formatted:
+        parts.append(formatted)
+    if paragraph is not None:
+        parts.append(f"第{paragraph}段")
+    return parts
+
+
 def quote_card(sentence: str, location: Location | StoredPassage) -> str:
     """“sentence”（《title》，author，YYYY年M月D日） — as complete as the metadata allows."""
     if isinstance(location, StoredPassage):
         location = Location.of(location)
-    parts = []
-    if location.title:
-        parts.append(f"《{location.title}》")
-    if location.author:
-        parts.append(location.author)
-    date = format_date(location.date)
-    if date:
-        parts.append(date)
+    parts = citation_parts(location.title, location.author, location.date)
     citation = f"（{'，'.join(parts)}）" if parts else ""
     text = sentence.strip()
     if not (text.startswith("“") and text.endswith("”")):

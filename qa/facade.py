@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -159,15 +159,6 @@ class QA:
         return SearchResponse(query, results, is_answerable(results, self.abstention))
 
     quotes = search
-
-    def search_batch(
-        self, queries: Iterable[tuple[Any, str]], top_k: int = 10
-    ) -> Iterator[dict[str, Any]]:
-        """JSON-ready responses for (id, query) pairs, the model loaded once."""
-        for query_id, query in queries:
-            response = self.search(query, top_k)
-            data = response.as_dict()
-            yield {"id": query_id, **data}
 
     def paragraph(self, doc_id: str, paragraph: int) -> tuple[int, int, str] | None:
         """(start, end, text) of a 1-based paragraph, to show a quote in context."""

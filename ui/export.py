@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qa.answer import format_date
+from qa.answer import citation_parts
 
 
 @dataclass(frozen=True)
@@ -30,16 +30,7 @@ class BasketItem:
 
     def citation(self) -> str:
         """《title》，author，YYYY年M月D日，第n段 — as complete as the metadata allows."""
-        parts = []
-        if self.title:
-            parts.append(f"《{self.title}》")
-        if self.author:
-            parts.append(self.author)
-        date = format_date(self.date)
-        if date:
-            parts.append(date)
-        parts.append(f"第{self.paragraph}段")
-        return "，".join(parts)
+        return "，".join(citation_parts(self.title, self.author, self.date, self.paragraph))
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

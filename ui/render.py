@@ -9,7 +9,7 @@ import itertools
 import re
 
 from qa import NOT_FOUND, Answer, SearchResult, quote_card
-from qa.answer import format_date
+from qa.answer import citation_parts, format_date
 from qa.verify import UNVERIFIED_MARK
 
 WARNING_LABELS = {
@@ -28,17 +28,13 @@ def _escape(text: str | None) -> str:
 def provenance(result: SearchResult) -> str:
     """《title》 · section · author · date · 第n段, as far as known."""
     passage = result.passage
-    parts = []
-    if passage.title:
-        parts.append(f"《{passage.title}》")
-    if passage.section_title and passage.section_title != passage.title:
-        parts.append(passage.section_title)
-    if passage.author:
-        parts.append(passage.author)
-    date = format_date(passage.date)
-    if date:
-        parts.append(date)
-    parts.append(f"第{passage.paragraph_index + 1}段")
+    parts = citation_parts(
+        passage.title,
+        passage.author,
+        passage.date,
+        passage.paragraph_index + 1,
+        passage.section_title,
+    )
     return " · ".join(_escape(part) for part in parts)
 
 
