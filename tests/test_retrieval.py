@@ -275,3 +275,22 @@ def test_paragraph_context(qa: QA) -> None:
         "",
     )
     assert top.passage.text in text and start <= top.passage.start and top.passage.end <= end
+
+
+def test_reranker_is_a_pluggable_step(sample_collection: Path) -> None:
+    """A reranker (e.g. a CrossEncoder a user has) reorders candidates before de-duplication."""
+
+    class ReverseByLength:
+        def __init__(self) -> None:
+            self.seen: list[int] = []
+
+        def rerank(self, query: str, results: list[SearchResult]) -> list[SearchResult]:
+            self.seen.append(len(results))
+            return sorted(results, key=lambda r: len(r.passage.text))
+
+    reranker = ReverseByLength()
+    qa = QA.open(sample_collection, reranker=reranker)
+    results = qa.search("工会工作", top_k=5).results
+    assert reranker.seen and reranker.seen[0] >= 5
+    lengths = [len(r.passage.text) for r in results]
+    assert lengths == sorted(lengths)
