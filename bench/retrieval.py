@@ -52,6 +52,8 @@ VARIANTS: dict[str, RetrievalSettings] = {
     "headings-0.7": RetrievalSettings(heading_weight=0.7),
     "no-exact": RetrievalSettings(exact_weight=0.0),
     "no-author-title": RetrievalSettings(author_weight=0.0, title_weight=0.0),
+    "title-0.35": RetrievalSettings(title_min_coverage=0.35),
+    "title-0.35-w2": RetrievalSettings(title_min_coverage=0.35, title_weight=2.0),
     "bm25-only": RetrievalSettings(
         dense_weight=0.0, exact_weight=0.0, author_weight=0.0, title_weight=0.0, heading_weight=1.0
     ),

@@ -43,7 +43,7 @@ class RetrievalSettings:
     exact_weight: float = 2.0  # RRF weight of passages containing the query phrase verbatim
     author_weight: float = 1.0  # RRF weight of passages by an author the query names
     title_weight: float = 1.0  # RRF weight of passages of the document whose title the query names
-    title_min_coverage: float = 0.5  # share of a title's IDF mass the query must contain
+    title_min_coverage: float = 0.35  # share of a title's IDF mass the query must contain
     heading_weight: float = 0.5  # fused score factor for heading-only passages
     mmr_lambda: float = 0.7
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from ui.export import read_docx_footnotes
-from ui.web import safe_upload_name, store_upload
+from ui.web import accept_uploads, safe_upload_name, store_upload
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -313,3 +313,15 @@ def test_store_upload_stays_inside_and_keeps_both_versions(tmp_path: Path) -> No
     again = store_upload(first, uploads)
     assert again != stored and again.parent == uploads
     assert stored.read_text(encoding="utf-8") == "一" and again.read_text(encoding="utf-8") == "二"
+
+
+def test_uploads_over_the_limit_get_a_reason_and_are_not_stored(tmp_path: Path) -> None:
+    small = tmp_path / "small.txt"
+    small.write_text("正文。", encoding="utf-8")
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as handle:
+        handle.truncate(3 * 1024 * 1024)
+    stored, rejected = accept_uploads([small, big], tmp_path / "uploads", max_upload_mb=2)
+    assert [p.name for p in stored] == ["small.txt"]
+    assert rejected == [["big.txt", "失败", "", 0, "文件 3.0 MB，超过上传上限 2 MB"]]
+    assert not (tmp_path / "uploads" / "big.txt").exists()

@@ -142,6 +142,23 @@ def store_upload(source: Path, uploads: Path) -> Path:
     return target
 
 
+def accept_uploads(
+    paths: list[Path], uploads: Path, max_upload_mb: int
+) -> tuple[list[Path], list[list[Any]]]:
+    """Store uploaded files within the size limit; rows with a reason for the others."""
+    limit = max_upload_mb * 1024 * 1024
+    stored: list[Path] = []
+    rejected: list[list[Any]] = []
+    for path in paths:
+        size = path.stat().st_size
+        if size > limit:
+            reason = f"文件 {size / 1024 / 1024:.1f} MB，超过上传上限 {max_upload_mb} MB"
+            rejected.append([path.name, "失败", "", 0, reason])
+            continue
+        stored.append(store_upload(path, uploads))
+    return stored, rejected
+
+
 def _document_choices(documents: list[StoredDocument]) -> list[tuple[str, str]]:
     return [(f"{d.title or d.path}（{d.date or '日期不详'}）", d.doc_id) for d in documents]
 
@@ -359,14 +376,8 @@ def create_app(
     ) -> tuple[Any, str, str, Any, Any, Any, Any]:
         if not files:
             return (gr.update(), "请先选择文件。", *library_views())
-        limit = max_upload_mb * 1024 * 1024
-        stored, rejected = [], []
-        for file in files:
-            path = Path(file if isinstance(file, str) else file.name)
-            if path.stat().st_size > limit:
-                rejected.append([path.name, "失败", "", 0, f"文件超过上传上限 {max_upload_mb} MB"])
-                continue
-            stored.append(store_upload(path, uploads))
+        paths = [Path(file if isinstance(file, str) else file.name) for file in files]
+        stored, rejected = accept_uploads(paths, uploads, max_upload_mb)
         report = qa.ingest(
             stored, progress=lambda done, total, stage: progress((done, total), desc=stage)
         )
