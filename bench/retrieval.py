@@ -63,8 +63,21 @@ VARIANTS: dict[str, RetrievalSettings] = {
 }
 
 
-def build(embedder: str, corpus: Path) -> Path:
-    path = ROOT / "bench" / ".cache" / f"{corpus.name}-{embedder}"
+def use_context(context: str) -> None:
+    """Experiment: let the embedder see the document or section title before the passage."""
+    import embeddings.collection as collection
+
+    def text(passage):  # type: ignore[no-untyped-def]
+        head = passage.title if context == "title" else (passage.section_title or passage.title)
+        return f"{head or ''}：{passage.text}"
+
+    if context != "none":
+        collection.embedding_text = text
+
+
+def build(embedder: str, corpus: Path, context: str = "none") -> Path:
+    suffix = "" if context == "none" else f"-context-{context}"
+    path = ROOT / "bench" / ".cache" / f"{corpus.name}-{embedder}{suffix}"
     started = time.perf_counter()
     report = Collection(path).ingest([corpus], embedder=embedder)
     elapsed = time.perf_counter() - started
@@ -132,8 +145,15 @@ def main() -> None:
     parser.add_argument("--variants", default="default,bm25-only,dense-only")
     parser.add_argument("--langchain", action="store_true", help="Add the plain LangChain row.")
     parser.add_argument("--misses", action="store_true", help="List questions missed at rank 1.")
+    parser.add_argument(
+        "--context",
+        choices=["none", "title", "section"],
+        default="none",
+        help="Experiment: prefix passages with their title for the embedder.",
+    )
     args = parser.parse_args()
     questions = load_questions(args.questions)
+    use_context(args.context)
     print(f"{len(questions)} questions from {args.questions}; corpus {args.corpus}")
     print()
     print(
@@ -141,7 +161,7 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|")
     for embedder in args.embedders.split(","):
-        index = build(embedder, args.corpus)
+        index = build(embedder, args.corpus, args.context)
         qa = QA.open(index)
         passages = qa.reader().store.passages()
         average = sum(len(p.text) for p in passages) / len(passages)
