@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 # Bump when a rule changes what cleaned text looks like: stored documents are
 # then processed again on the next ingest.
-CLEANER_VERSION = "1"
+CLEANER_VERSION = "2"
 
 # Sentence-final punctuation, full and half width, and what may close after it.
 TERMINALS = "。！？!?…"
@@ -409,7 +409,9 @@ def clean_text(raw: str, known: dict[str, str] | None = None) -> Cleaned:
     if title and priority is not None and priority > 0:
         # A page-title line (before the metadata line) is chrome; a first line
         # that is only a heading stays, unless the body repeats it right away.
-        paragraphs = _drop_title_lines(paragraphs, title, require_repeat=priority > 1)
+        # ... but a document that is only its title (a headline, a forum post)
+        # keeps it: the title is then its text.
+        paragraphs = _drop_title_lines(paragraphs, title, require_repeat=priority > 1) or paragraphs
     cleaned = "\n".join(paragraphs)
 
     date = (
@@ -573,8 +575,10 @@ def _drop_title_lines(paragraphs: list[str], title: str, require_repeat: bool) -
     if once is None:
         return paragraphs
     twice = _strip_leading_title(once, compact)
-    if twice is not None:
+    if twice:
         return twice
+    if twice is not None:
+        return once  # the title twice and nothing else: keep one copy as the text
     return paragraphs if require_repeat else once
 
 

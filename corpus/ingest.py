@@ -248,10 +248,11 @@ def ingest(
             result.status = "unchanged"
         else:
             if stored:
-                report.removed_passage_ids.extend(store.remove_document(doc_id))
                 result.status = "updated"
             codes = [passage_codes(p.text, document.warnings) for p in document.passages]
-            report.added_passage_ids.extend(store.put_document(doc_id, document, codes))
+            added, gone = store.put_document(doc_id, document, codes)
+            report.added_passage_ids.extend(added)
+            report.removed_passage_ids.extend(gone)
         report.results.append(result)
     report.documents = store.count("documents")
     report.passages = store.count("passages")

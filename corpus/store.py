@@ -389,13 +389,25 @@ class CorpusStore:
 
     def put_document(
         self, doc_id: str, document: Document, passage_warnings: list[list[str]]
-    ) -> list[int]:
-        """Insert or replace a document with everything in it; returns the new passage ids."""
+    ) -> tuple[list[int], list[int]]:
+        """Insert or replace a document with everything in it.
+
+        A passage whose text did not change keeps its id (even when an edit
+        elsewhere moved its offsets), so its vector is kept too. Returns (ids of
+        new passages, ids of passages gone).
+        """
         now = time.strftime("%Y-%m-%dT%H:%M:%S")
         with self.connection:
             added_at = self.connection.execute(
                 "SELECT added_at FROM documents WHERE doc_id = ?", (doc_id,)
             ).fetchone()
+            previous: dict[str, list[int]] = {}
+            for passage_id, text in self.connection.execute(
+                "SELECT passage_id, text FROM passages WHERE doc_id = ? ORDER BY passage_index",
+                (doc_id,),
+            ):
+                previous.setdefault(text, []).append(passage_id)
+            previous_ids = [i for ids in previous.values() for i in ids]
             self.connection.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
             self.connection.execute(
                 "INSERT INTO documents (doc_id, path, content_hash, text_hash, format, encoding, "
@@ -428,24 +440,32 @@ class CorpusStore:
                 "INSERT INTO sentences VALUES (?, ?, ?, ?, ?)",
                 [(doc_id, s.index, s.paragraph_index, s.start, s.end) for s in document.sentences],
             )
-            ids = []
+            added = []
+            kept = set()
             for passage, codes in zip(document.passages, passage_warnings, strict=True):
+                # Same words, same vector: an edit elsewhere only moves the offsets.
+                candidates = previous.get(passage.text)
+                reuse = candidates.pop(0) if candidates else None
                 cursor = self.connection.execute(
-                    "INSERT INTO passages (doc_id, passage_index, section_index, paragraph_index, "
-                    "paragraph_end, sentence_start, sentence_end, start, end, text, warnings) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO passages (passage_id, doc_id, passage_index, section_index, "
+                    "paragraph_index, paragraph_end, sentence_start, sentence_end, start, end, "
+                    "text, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        doc_id, passage.index, passage.section_index, passage.paragraph_index,
-                        passage.paragraph_end, passage.sentence_start, passage.sentence_end,
-                        passage.start, passage.end, passage.text, json.dumps(codes),
+                        reuse, doc_id, passage.index, passage.section_index,
+                        passage.paragraph_index, passage.paragraph_end, passage.sentence_start,
+                        passage.sentence_end, passage.start, passage.end, passage.text,
+                        json.dumps(codes),
                     ),
                 )  # fmt: skip
-                ids.append(int(cursor.lastrowid or 0))
+                if reuse is None:
+                    added.append(int(cursor.lastrowid or 0))
+                else:
+                    kept.add(reuse)
             self.connection.executemany(
                 "INSERT INTO warnings VALUES (?, ?, ?)",
                 [(doc_id, w.code, w.message) for w in document.warnings],
             )
-        return ids
+        return added, [i for i in previous_ids if i not in kept]
 
     def update_content_hash(self, doc_id: str, content_hash: str) -> None:
         with self.connection:

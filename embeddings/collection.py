@@ -135,12 +135,12 @@ class Collection:
         with self.directory.writer() as staged:
             report = IngestReport()
             for record in records:
-                doc_id = LANGCHAIN_PREFIX + record.id
-                report.removed_passage_ids.extend(staged.store.remove_document(doc_id))
                 document = text_document(record)
-                report.added_passage_ids.extend(
-                    staged.store.put_document(doc_id, document, [[]] * len(document.passages))
+                added, gone = staged.store.put_document(
+                    LANGCHAIN_PREFIX + record.id, document, [[]] * len(document.passages)
                 )
+                report.added_passage_ids.extend(added)
+                report.removed_passage_ids.extend(gone)
             self._update_indexes(staged, model, report, None)
             self._record(staged, model, embedder_name, manifest.get("ingest"))
 
@@ -262,7 +262,11 @@ class Collection:
         dense_ids -= removed
         sparse_ids -= removed
         to_embed = sorted(stored_ids - dense_ids)
-        to_tokenize = sorted(stored_ids - sparse_ids)
+        # A document whose title or authors changed keeps its unchanged passages
+        # (and their vectors), but their BM25 entries carry those words: redo them.
+        updated = [r.doc_id for r in report.results if r.status == "updated" and r.doc_id]
+        refreshed = set(store.filtered_passage_ids(doc_ids=updated)) if updated else set()
+        to_tokenize = sorted((stored_ids - sparse_ids) | refreshed)
         passages = {
             p.passage_id: p for p in store.passages(sorted(set(to_embed) | set(to_tokenize)))
         }

@@ -272,3 +272,10 @@ def test_clean_text_prefers_page_date_over_file_metadata() -> None:
     raw = "标题行\n发布时间：2023-05-01\n" + "正文内容，" * 20 + "。"
     assert clean_text(raw, {"date": "2020-01-01"}).date == "2023-05-01"
     assert clean_text("正文内容，" * 20 + "。", {"date": "2020-01-01"}).date == "2020-01-01"
+
+
+def test_a_document_that_is_only_its_title_keeps_it() -> None:
+    raw = "江苏常州：大胆小偷卷走68万元名贵药材\n\n江苏常州：大胆小偷卷走68万元名贵药材\n"
+    cleaned = clean_text(raw)
+    assert cleaned.title == "江苏常州：大胆小偷卷走68万元名贵药材"
+    assert cleaned.text == "江苏常州：大胆小偷卷走68万元名贵药材"

@@ -106,6 +106,23 @@ def test_unchanged_documents_are_never_embedded_again(tmp_path: Path) -> None:
     collection.ingest([docs], embedder=embedder)
     assert sum(calls) == 1  # only the changed document's one passage
 
+    # in a changed file, only the changed paragraph is embedded again
+    calls.clear()
+    long_file = docs / "long.txt"
+    paragraphs = [
+        f"第{i}段讲的是工会工作的第{i}个方面，内容足够长，单独成为一段引文。" for i in range(6)
+    ]
+    long_file.write_text("长文档\n\n" + "\n\n".join(paragraphs), encoding="utf-8")
+    collection.ingest([docs], embedder=embedder)
+    assert sum(calls) == 6
+    calls.clear()
+    paragraphs[2] = "第2段改写了：讲的是劳动竞赛。"
+    long_file.write_text("长文档\n\n" + "\n\n".join(paragraphs), encoding="utf-8")
+    report = collection.ingest([docs], embedder=embedder)
+    assert sum(calls) == 1 and report.summary()["updated"] == 1
+    assert len(report.added_passage_ids) == 1 and len(report.removed_passage_ids) == 1
+    _assert_consistent(tmp_path / "index")
+
 
 def test_bm25_add_remove_round_trip(tmp_path: Path) -> None:
     index = BM25Index()
