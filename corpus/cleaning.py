@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 # Bump when a rule changes what cleaned text looks like: stored documents are
 # then processed again on the next ingest.
-CLEANER_VERSION = "2"
+CLEANER_VERSION = "3"
 
 # Sentence-final punctuation, full and half width, and what may close after it.
 TERMINALS = "。！？!?…"
@@ -56,6 +56,7 @@ _BOILERPLATE_PATTERNS = [
         r"(?:文档)?ID[:：]\s*\d+",
         r"(?:大小|页数|格式|浏览|浏览量|阅读|下载|收藏|上传时间|时间|日期|字数)[:：].{0,40}",
         r".{1,80}\.(?:docx?|pdf|pptx?|xlsx?|txt|wps)_第\s*\d+\s*页",
+        r"第\s*\d+\s*页\s*[/／]?\s*共\s*\d+\s*页",
         r"亲[,，]该文档总共\d+页.*",
         r"《.*》由会员分享.*",
         r"当前位置[:：].*",
@@ -139,8 +140,13 @@ def normalize_whitespace(text: str) -> str:
     return text
 
 
-def is_boilerplate_line(line: str) -> bool:
-    """True if a whole (stripped) line is site chrome, a download prompt or a legal footer."""
+def is_boilerplate_line(line: str, lenient: bool = False) -> bool:
+    """True if a whole (stripped) line is site chrome, a download prompt or a legal footer.
+
+    ``lenient`` keeps the two rules that judge by shape rather than by words
+    (keyword tag lines, short spam-title lines) out of it: the cleaner falls
+    back to it when the strict rules would leave a document with no text.
+    """
     stripped = line.strip()
     if not stripped:
         return False
@@ -149,20 +155,24 @@ def is_boilerplate_line(line: str) -> bool:
         return True
     if len(stripped) <= 300 and any(p.fullmatch(stripped) for p in _BOILERPLATE_PATTERNS):
         return True
-    if is_tag_line(stripped):
-        return True
+    if lenient:
+        return False
     return is_spam_chrome_line(stripped)
 
 
-def is_tag_line(line: str) -> bool:
-    """A keyword line such as "2023 总工会 会议 致辞": 3+ short tokens, no punctuation."""
+def is_tag_line(line: str, context: str) -> bool:
+    """A keyword line such as "2023 总工会 会议 致辞": 3+ short tokens, no punctuation,
+    most of them words of the page's heading lines (``context``). A short post of
+    spaced phrases ("民风淳朴 来吧 阿勒泰路") is not one: its words are its own."""
     tokens = line.split()
-    return (
+    if not (
         len(tokens) >= 3
         and len(line) <= 40
         and all(len(t) <= 6 for t in tokens)
         and not re.search(r"[，。、,.;；:：！？!?“”]", line)
-    )
+    ):
+        return False
+    return sum(1 for t in tokens if t in context) >= 0.6 * len(tokens)
 
 
 def is_spam_chrome_line(line: str) -> bool:
@@ -364,9 +374,17 @@ def clean_text(raw: str, known: dict[str, str] | None = None) -> Cleaned:
 
     ``known`` carries metadata the file format already told (HTML meta tags,
     docx/pdf properties); page lines win over it for the date, since a page's
-    publication time is more specific than a file's creation time.
+    publication time is more specific than a file's creation time. If the
+    strict rules leave no text at all (a one-line forum post that looks like a
+    keyword line), the lenient rules are used instead of losing the document.
     """
-    known = known or {}
+    cleaned = _clean(raw, known or {}, lenient=False)
+    if not cleaned.text.strip():
+        cleaned = _clean(raw, known or {}, lenient=True)
+    return cleaned
+
+
+def _clean(raw: str, known: dict[str, str], lenient: bool) -> Cleaned:
     text = normalize_whitespace(raw).replace("\f", "\n\f\n")
     raw_lines = ["\f" if line == "\f" else line.strip() for line in text.split("\n")]
     raw_chars = sum(len(re.sub(r"\s", "", line)) for line in raw_lines)
@@ -390,7 +408,9 @@ def clean_text(raw: str, known: dict[str, str] | None = None) -> Cleaned:
                 if previous is not None and _could_be_title(raw_lines[previous]):
                     title_candidates.append((1, raw_lines[previous]))
             continue
-        if is_boilerplate_line(line):
+        if is_boilerplate_line(line, lenient):
+            continue
+        if not lenient and is_tag_line(line, _heading_context(raw_lines, line)):
             continue
         if index < first_content:
             filename = _FILENAME_TITLE.match(line)
@@ -445,6 +465,11 @@ def _embedded_dates(line: str) -> list[tuple[str, str]]:
          match.group(2))
         for match in _EMBEDDED_DATE.finditer(line)
     ]  # fmt: skip
+
+
+def _heading_context(lines: list[str], line: str) -> str:
+    """The first lines of the page other than ``line`` itself: where a tag line's words come from."""
+    return " ".join([other for other in lines[:12] if other and other != line][:6])
 
 
 def _first_content_line(lines: list[str]) -> int:
@@ -575,6 +600,12 @@ def _drop_title_lines(paragraphs: list[str], title: str, require_repeat: bool) -
     if once is None:
         return paragraphs
     twice = _strip_leading_title(once, compact)
+    if twice is not None and once and twice[:1] != once[:1] and len(twice) >= len(once):
+        # The body's first line is the title plus a few characters ("…旁，", "…啊！"):
+        # the fuller line is the text, so keep it whole.
+        remainder = re.sub(r"[\W_]", "", twice[0])
+        if len(remainder) < 3:
+            return once
     if twice:
         return twice
     if twice is not None:

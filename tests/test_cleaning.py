@@ -45,7 +45,6 @@ from corpus.cleaning import (
         "1. 部分包含数学公式或PPT动画的文件,查看预览时可能会显示错乱或异常。",
         "2. 本文档由用户上传,版权归属用户,汇文网负责整理代发布。",
         "网站客服:3074922707",
-        "2023 总工会 会议 致辞",
         "此文档下载收益归作者所有",
         "你可能关注的文档",
         "购物车",
@@ -279,3 +278,24 @@ def test_a_document_that_is_only_its_title_keeps_it() -> None:
     cleaned = clean_text(raw)
     assert cleaned.title == "江苏常州：大胆小偷卷走68万元名贵药材"
     assert cleaned.text == "江苏常州：大胆小偷卷走68万元名贵药材"
+
+
+def test_tag_lines_are_keyword_lines_of_the_page_not_short_posts() -> None:
+    from corpus.cleaning import is_tag_line
+
+    head = "2023年市总工会全委会议上的致辞.docx 下载文档"
+    assert is_tag_line("2023 总工会 会议 致辞", head)
+    assert not is_tag_line("民风淳朴 来吧 阿勒泰路", "民风淳朴")
+    assert not is_tag_line("今天开会。 大家 都来", head)  # punctuation: prose
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        ("民风淳朴\n\n民风淳朴 来吧 阿勒泰路\n", "来吧 阿勒泰路"),
+        ("树旁的大凤凰树很高\n\n树旁的大凤凰树很高，\n", "树旁的大凤凰树很高，"),
+        ("苦逼的加班党  一天一夜了   白班260  夜班350\n", "苦逼的加班党一天一夜了白班260夜班350"),
+    ],
+)
+def test_short_posts_keep_their_text(raw: str, text: str) -> None:
+    assert clean_text(raw).text.split("\n")[0] == text
