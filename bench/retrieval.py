@@ -53,9 +53,6 @@ VARIANTS: dict[str, RetrievalSettings] = {
     "no-exact": RetrievalSettings(exact_weight=0.0),
     "no-author-title": RetrievalSettings(author_weight=0.0, title_weight=0.0),
     "title-0.35": RetrievalSettings(title_min_coverage=0.35),
-    "feedback-0.5": RetrievalSettings(feedback_weight=0.5),
-    "feedback-1": RetrievalSettings(feedback_weight=1.0),
-    "feedback-1-5terms": RetrievalSettings(feedback_weight=1.0, feedback_terms=5),
     "title-0.35-w2": RetrievalSettings(title_min_coverage=0.35, title_weight=2.0),
     "bm25-only": RetrievalSettings(
         dense_weight=0.0, exact_weight=0.0, author_weight=0.0, title_weight=0.0, heading_weight=1.0

@@ -45,9 +45,6 @@ class RetrievalSettings:
     title_weight: float = 1.0  # RRF weight of passages of the document whose title the query names
     title_min_coverage: float = 0.35  # share of a title's IDF mass the query must contain
     heading_weight: float = 0.5  # fused score factor for heading-only passages
-    feedback_weight: float = 0.0  # RRF weight of BM25 re-run with words of the top dense passages
-    feedback_passages: int = 3
-    feedback_terms: int = 10
     mmr_lambda: float = 0.7
 
 
@@ -407,9 +404,6 @@ class HybridRetriever:
         pool = max(settings.candidates, top_k * 3)
         dense = self.reader.dense.search(vector, pool, allowed)
         sparse = self.reader.sparse.search(tokens, pool, allowed)
-        feedback = (
-            self._feedback_search(tokens, dense, pool, allowed) if settings.feedback_weight else []
-        )
         candidate_ids = {i for i, _ in dense} | {i for i, _ in sparse}
         exact = self._exact_matches(query, candidate_ids, allowed)
         by_author = self._author_matches(query, vector, pool, allowed)
@@ -426,16 +420,13 @@ class HybridRetriever:
                 for rank, item in enumerate(extra):
                     fused[item] = fused.get(item, 0.0) + weight / (1 + rank)
         else:
-            rankings = [
-                [i for i, _ in dense], [i for i, _ in sparse], exact, by_author, by_title, feedback,
-            ]  # fmt: skip
+            rankings = [[i for i, _ in dense], [i for i, _ in sparse], exact, by_author, by_title]
             weights = [
                 settings.dense_weight,
                 settings.sparse_weight,
                 settings.exact_weight,
                 settings.author_weight,
                 settings.title_weight,
-                settings.feedback_weight,
             ]
             fused = reciprocal_rank_fusion(rankings, weights, settings.rrf_k)
         ordered = sorted(fused, key=lambda item: -fused[item])[: max(pool, top_k * 4)]
@@ -487,27 +478,6 @@ class HybridRetriever:
             if not result.locations:
                 result.locations = [Location.of(result.passage)]
         return results
-
-    def _feedback_search(
-        self,
-        tokens: list[str],
-        dense: list[tuple[int, float]],
-        pool: int,
-        allowed: list[int] | None,
-    ) -> list[int]:
-        """BM25 again, the query expanded with the most specific words of the top
-        dense passages (pseudo-relevance feedback): lets a paraphrase that shares
-        no words with the text meet it through the words of its nearest passages."""
-        top = self.reader.store.passages([i for i, _ in dense[: self.settings.feedback_passages]])
-        counts: dict[str, float] = {}
-        for passage in top:
-            for token in set(tokenize(passage.text)):
-                if token not in tokens and len(token) > 1:
-                    counts[token] = counts.get(token, 0.0) + self.reader.sparse.idf(token)
-        expansion = sorted(counts, key=lambda t: -counts[t])[: self.settings.feedback_terms]
-        if not expansion:
-            return []
-        return [i for i, _ in self.reader.sparse.search(tokens * 2 + expansion, pool, allowed)]
 
     def _author_matches(
         self, query: str, vector: np.ndarray, pool: int, allowed: list[int] | None
