@@ -354,6 +354,22 @@ class StoredPassage:
     format: str = "txt"
     metadata: dict[str, Any] = field(default_factory=dict)  # set by LangChain users
 
+    def provenance(self) -> dict[str, Any]:
+        """Where the passage comes from, as JSON: what a citation needs."""
+        return {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "section": self.section_title,
+            "author": self.author,
+            "date": self.date,
+            "source": self.source,
+            "path": self.path,
+            "paragraph": self.paragraph_index + 1,
+            "start": self.start,
+            "end": self.end,
+            "warnings": self.warnings,
+        }
+
     @property
     def langchain_id(self) -> str:
         """The id LangChain sees: the caller's own id, or document id and passage index."""

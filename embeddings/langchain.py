@@ -63,19 +63,7 @@ def passage_metadata(passage: StoredPassage) -> dict[str, Any]:
     """What a LangChain Document carries: the caller's metadata, or full provenance."""
     if passage.format == "langchain":
         return dict(passage.metadata)
-    return {
-        "doc_id": passage.doc_id,
-        "title": passage.title,
-        "section": passage.section_title,
-        "author": passage.author,
-        "date": passage.date,
-        "source": passage.source,
-        "path": passage.path,
-        "paragraph": passage.paragraph_index + 1,
-        "start": passage.start,
-        "end": passage.end,
-        "warnings": passage.warnings,
-    }
+    return passage.provenance()
 
 
 def to_document(passage: StoredPassage) -> Document:
