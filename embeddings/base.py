@@ -310,13 +310,3 @@ def get_embedder(name: str | None = None) -> Embedder:
         )
     _cache[name] = embedder
     return embedder
-
-
-def embedder_for_id(embedder_id: str, name: str | None) -> Embedder:
-    """Load the embedder a collection was built with (by the name it recorded)."""
-    embedder = get_embedder(name)
-    if embedder.id != embedder_id:
-        raise EmbedderError(
-            f"embedder {name!r} has id {embedder.id}, collection needs {embedder_id}"
-        )
-    return embedder

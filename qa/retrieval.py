@@ -550,8 +550,3 @@ def lexical_coverage(reader: CollectionReader, query: str, passage: StoredPassag
         tokenize(" ".join(filter(None, [passage.title, passage.section_title, passage.author])))
     )
     return coverage(tokens, text_tokens, idf)
-
-
-def idf_mass(reader: CollectionReader, query: str) -> float:
-    """Total IDF of the query's known tokens (0 when nothing in the query is in the collection)."""
-    return math.fsum(reader.sparse.idf(t) for t in set(tokenize(query)))
