@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 # Bump when a rule changes what cleaned text looks like: stored documents are
 # then processed again on the next ingest.
-CLEANER_VERSION = "3"
+CLEANER_VERSION = "4"
 
 # Sentence-final punctuation, full and half width, and what may close after it.
 TERMINALS = "。！？!?…"
@@ -348,6 +348,7 @@ def split_wrapped_line(line: str) -> list[str]:
                 or (segment[-1] in ":：" and len(current) <= 12)
                 or (i == 0 and len(segment) <= 40 and not re.search(r"[，。,;；]", segment)
                     and bool(_WIDE.match(segments[1][0])) and bool(_WIDE.match(segment[-1]))
+                    and segments[1][0] not in "（(〔【"  # "盾柱木 （学名…）是…": one sentence
                     and sum(map(len, segments[1:])) >= 40)
             )  # fmt: skip
         if breaks:
@@ -594,6 +595,10 @@ def _drop_title_lines(paragraphs: list[str], title: str, require_repeat: bool) -
     only make a heading compete with the text in search. A repeat may be
     wrapped over several paragraphs; a partial match drops nothing. With
     ``require_repeat`` nothing is dropped unless the title stands there twice.
+    Only whole lines go: a title at the start of a longer line is the start
+    of its sentence ("锣鼓经是…"), or a heading a page dump glued to the text;
+    either way those words are the text's, and cutting them would make quotes
+    that are not in the source.
     """
     compact = re.sub(r"\s", "", title)
     once = _strip_leading_title(paragraphs, compact)
@@ -610,6 +615,10 @@ def _drop_title_lines(paragraphs: list[str], title: str, require_repeat: bool) -
         return twice
     if twice is not None:
         return once  # the title twice and nothing else: keep one copy as the text
+    if once and re.sub(r"\s", "", once[0]).startswith(compact):
+        # The body opens with the title as the start of its first sentence
+        # ("锣鼓经是…"): the title line above it is the repeat, the sentence stays whole.
+        return once
     return paragraphs if require_repeat else once
 
 
@@ -621,21 +630,8 @@ def _strip_leading_title(paragraphs: list[str], compact_title: str) -> list[str]
         if remaining.startswith(first):
             remaining = remaining[len(first) :]
             result.pop(0)
-        elif first.startswith(remaining):
-            result[0] = _strip_prefix(result[0], remaining)
-            remaining = ""
         else:
             return None
     if remaining:
         return None
     return [p for p in result if p]
-
-
-def _strip_prefix(text: str, compact_prefix: str) -> str:
-    """Remove ``compact_prefix`` (no whitespace) from the start of ``text`` ignoring spaces."""
-    position = 0
-    for _char in compact_prefix:
-        while position < len(text) and text[position].isspace():
-            position += 1
-        position += 1
-    return text[position:].lstrip()
