@@ -1,31 +1,39 @@
-"""Retrieval quality and speed, side by side in one run.
+"""Retrieval quality and speed on every development set, side by side in one run.
 
-Builds the sample collection once per embedder (cached under bench/.cache),
-then evaluates on a development question set:
+For each question set (the sample collection, the labour laws, the CMRC 2018
+trial set written by the CMRC annotators) and each part of its fixed split
+(``tune``: choices are made on it; ``report``: only quoted), prints one row per
+pipeline:
 
-* yinwen's hybrid pipeline with its default settings, and named variants
-  (fusion, weights, heading factor) - one row each;
-* BM25 alone and dense alone over the same passages;
+* yinwen's hybrid pipeline with its default settings, and named variants;
+* BM25 alone and dense alone over the same passages (``bm25-only``, ``dense-only``);
 * a plain LangChain pipeline: RecursiveCharacterTextSplitter(300, 30) over
-  the raw files, the same embedder, FAISS similarity search.
+  the raw files, the same embedder, FAISS similarity search (``langchain``).
 
-Usage:
-    .venv/bin/python bench/retrieval.py [--embedders use,e5,m3e] [--questions FILE]
-        [--variants default,convex,...] [--corpus DIR] [--latency]
+Setup (docs/BENCHMARKS.md): ``make bench-setup`` installs the ``bench`` extra
+and the law corpus. Then:
 
-Prints a table: Recall@1/5/10, MRR@10, abstention accuracy, false abstentions,
-average passage length and p50/p95 latency per query (model loaded).
+    .venv/bin/python bench/retrieval.py                       # every set, e5, the four pipelines
+    .venv/bin/python bench/retrieval.py --sets samples,laws --variants default,rrf-k20
+    .venv/bin/python bench/retrieval.py --misses report       # list missed report questions
+
+Indexes are cached under ``bench/.cache`` keyed by the corpus's full path,
+its files' contents, the embedder and the passage-text variant, so two folders
+of the same name never share a cache and an edited corpus is rebuilt.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import statistics
 import sys
 import time
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -38,22 +46,44 @@ from qa.evaluation import Metrics, Question, first_hit_rank, load_questions  # n
 from qa.facade import SearchResponse  # noqa: E402
 from qa.retrieval import Location, SearchResult  # noqa: E402
 
+SHARED = ROOT.parent / "shared" / "data"
+
+
+@dataclass(frozen=True)
+class QuestionSet:
+    name: str
+    corpus: Path
+    questions: Path
+    prepare: str  # how to make the corpus if it is missing
+
+
+SETS: dict[str, QuestionSet] = {
+    "samples": QuestionSet(
+        "samples", ROOT / "corpus/samples", ROOT / "bench/devset/samples.jsonl", "shipped"
+    ),
+    "laws": QuestionSet(
+        "laws",
+        ROOT / "bench/.cache/laws-labour",
+        ROOT / "bench/devset/laws.jsonl",
+        ".venv/bin/python bench/laws.py --subset labour",
+    ),
+    "cmrc": QuestionSet(
+        "cmrc",
+        SHARED / "cmrc2018-trial/corpus",
+        SHARED / "cmrc2018-trial/questions.jsonl",
+        "../shared/data/cmrc2018-trial (CMRC 2018, CC BY-SA 4.0)",
+    ),
+}
+
 VARIANTS: dict[str, RetrievalSettings] = {
     "default": RetrievalSettings(),
     "convex": RetrievalSettings(fusion="convex"),
-    "convex-0.3": RetrievalSettings(fusion="convex", convex_alpha=0.3),
-    "convex-0.7": RetrievalSettings(fusion="convex", convex_alpha=0.7),
     "rrf-dense2": RetrievalSettings(dense_weight=2.0),
-    "rrf-sparse2": RetrievalSettings(sparse_weight=2.0),
-    "rrf-sparse1.5": RetrievalSettings(sparse_weight=1.5),
-    "rrf-sparse1.5-k30": RetrievalSettings(sparse_weight=1.5, rrf_k=30),
+    "rrf-sparse1": RetrievalSettings(sparse_weight=1.0),
     "rrf-k20": RetrievalSettings(rrf_k=20),
     "headings-1.0": RetrievalSettings(heading_weight=1.0),
-    "headings-0.7": RetrievalSettings(heading_weight=0.7),
     "no-exact": RetrievalSettings(exact_weight=0.0),
     "no-author-title": RetrievalSettings(author_weight=0.0, title_weight=0.0),
-    "title-0.35": RetrievalSettings(title_min_coverage=0.35),
-    "title-0.35-w2": RetrievalSettings(title_min_coverage=0.35, title_weight=2.0),
     "bm25-only": RetrievalSettings(
         dense_weight=0.0, exact_weight=0.0, author_weight=0.0, title_weight=0.0, heading_weight=1.0
     ),
@@ -63,21 +93,18 @@ VARIANTS: dict[str, RetrievalSettings] = {
 }
 
 
-def use_context(context: str) -> None:
-    """Experiment: let the embedder see the document or section title before the passage."""
-    import embeddings.collection as collection
-
-    def text(passage):  # type: ignore[no-untyped-def]
-        head = passage.title if context == "title" else (passage.section_title or passage.title)
-        return f"{head or ''}：{passage.text}"
-
-    if context != "none":
-        collection.embedding_text = text
+def corpus_key(corpus: Path) -> str:
+    """A digest of the corpus's full path and every file's name and content."""
+    digest = hashlib.sha256(str(corpus.resolve()).encode("utf-8"))
+    for path in sorted(p for p in corpus.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(corpus)).encode("utf-8"))
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:12]
 
 
-def build(embedder: str, corpus: Path, context: str = "none") -> Path:
-    suffix = "" if context == "none" else f"-context-{context}"
-    path = ROOT / "bench" / ".cache" / f"{corpus.name}-{embedder}{suffix}"
+def build(embedder: str, corpus: Path, label: str | None = None) -> Path:
+    """The cached collection of ``corpus`` for ``embedder`` (built on first use)."""
+    path = ROOT / "bench" / ".cache" / f"{label or corpus.name}-{embedder}-{corpus_key(corpus)}"
     started = time.perf_counter()
     report = Collection(path).ingest([corpus], embedder=embedder)
     elapsed = time.perf_counter() - started
@@ -86,18 +113,33 @@ def build(embedder: str, corpus: Path, context: str = "none") -> Path:
     return path
 
 
-def run(qa: QA, questions: list[Question], latencies: list[float] | None) -> Metrics:
-    metrics = Metrics()
+def run(qa: QA, questions: list[Question], latencies: list[float] | None = None) -> Evaluated:
+    evaluated = Evaluated()
     for question in questions:
         started = time.perf_counter()
         response = qa.search(question.question, top_k=10)
         if latencies is not None:
             latencies.append(time.perf_counter() - started)
-        metrics.add(question, response)
-    return metrics
+        evaluated.add(question, response)
+    return evaluated
 
 
-def langchain_baseline(embedder_name: str, corpus: Path, questions: list[Question]) -> Metrics:
+class Evaluated:
+    """Metrics overall and for paraphrase questions, plus per-question ranks."""
+
+    def __init__(self) -> None:
+        self.overall = Metrics()
+        self.paraphrase = Metrics()
+        self.ranks: dict[str, tuple[int | None, bool]] = {}
+
+    def add(self, question: Question, response: SearchResponse) -> None:
+        rank = self.overall.add(question, response)
+        if question.kind == "paraphrase":
+            self.paraphrase.add(question, response)
+        self.ranks[question.id] = (rank, response.answerable)
+
+
+def langchain_pipeline(embedder_name: str, corpus: Path) -> Callable[[str], SearchResponse]:
     """RecursiveCharacterTextSplitter(300, 30) over the raw files + FAISS similarity search."""
     from langchain_community.vectorstores import FAISS
     from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -105,97 +147,108 @@ def langchain_baseline(embedder_name: str, corpus: Path, questions: list[Questio
     from corpus.store import StoredPassage
     from embeddings.langchain import YinwenEmbeddings
 
-    splitter = RecursiveCharacterTextSplitter(chunk_size=300, chunk_overlap=30)
-    texts, metadatas = [], []
-    for path in sorted(corpus.rglob("*.txt")):
-        for chunk in splitter.split_text(path.read_text(encoding="utf-8")):
-            texts.append(chunk)
-            metadatas.append({"path": str(path)})
-    store = FAISS.from_texts(texts, YinwenEmbeddings(get_embedder(embedder_name)), metadatas)
-    metrics = Metrics()
-    for question in questions:
-        documents = store.similarity_search(question.question, k=10)
+    embeddings = YinwenEmbeddings(get_embedder(embedder_name))
+    cache = (
+        ROOT / "bench" / ".cache" / f"langchain-{corpus.name}-{embedder_name}-{corpus_key(corpus)}"
+    )
+    if cache.exists():
+        store = FAISS.load_local(str(cache), embeddings, allow_dangerous_deserialization=True)
+    else:
+        splitter = RecursiveCharacterTextSplitter(chunk_size=300, chunk_overlap=30)
+        texts, metadatas = [], []
+        for path in sorted(corpus.rglob("*.txt")):
+            for chunk in splitter.split_text(path.read_text(encoding="utf-8")):
+                texts.append(chunk)
+                metadatas.append({"path": str(path)})
+        store = FAISS.from_texts(texts, embeddings, metadatas)
+        store.save_local(str(cache))
+
+    def search(query: str) -> SearchResponse:
         results = []
-        for rank, document in enumerate(documents, start=1):
+        for rank, document in enumerate(store.similarity_search(query, k=10), start=1):
             passage = StoredPassage(
                 rank, "", 0, 0, 0, 0, len(document.page_content), document.page_content,
                 None, None, None, None, None, document.metadata["path"], [], [],
             )  # fmt: skip
             results.append(SearchResult(passage, 1.0 / rank, [], [Location.of(passage)], rank))
         # the plain pipeline has no abstention: it always answers
-        metrics.add(question, SearchResponse(question.question, results, True))
-    return metrics
+        return SearchResponse(query, results, True)
+
+    return search
 
 
-def row(name: str, metrics: Metrics, extra: str = "") -> str:
-    m = metrics.as_dict()
-    abstain = "" if m["abstention_accuracy"] is None else f"{m['abstention_accuracy']:.2f}"
-    false = "" if m["false_abstention_rate"] is None else f"{m['false_abstention_rate']:.2f}"
+def row(cells: list[str], evaluated: Evaluated, extra: str = "") -> str:
+    m = evaluated.overall.as_dict()
+    p = evaluated.paraphrase.as_dict()
+
+    def fmt(value: Any) -> str:
+        return "" if value is None else f"{value:.3f}"
+
+    paraphrase = fmt(p["mrr@10"]) if p["answerable"] else ""
     return (
-        f"| {name} | {m['recall@1']:.3f} | {m['recall@5']:.3f} | {m['recall@10']:.3f} | "
-        f"{m['mrr@10']:.3f} | {abstain} | {false} | {extra} |"
+        "| " + " | ".join(cells) + f" | {m['questions']} | {m['recall@1']:.3f} | "
+        f"{m['recall@5']:.3f} | {m['recall@10']:.3f} | {m['mrr@10']:.3f} | {paraphrase} | "
+        f"{fmt(m['abstention_accuracy'])} | {fmt(m['false_abstention_rate'])} | {extra} |"
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--embedders", default="use")
-    parser.add_argument("--questions", type=Path, default=ROOT / "bench/devset/samples.jsonl")
-    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus/samples")
+    parser.add_argument("--sets", default="samples,laws,cmrc")
+    parser.add_argument("--embedder", default="e5")
     parser.add_argument("--variants", default="default,bm25-only,dense-only")
-    parser.add_argument("--langchain", action="store_true", help="Add the plain LangChain row.")
-    parser.add_argument("--misses", action="store_true", help="List questions missed at rank 1.")
-    parser.add_argument(
-        "--context",
-        choices=["none", "title", "section"],
-        default="none",
-        help="Experiment: prefix passages with their title for the embedder.",
-    )
+    parser.add_argument("--parts", default="tune,report")
+    parser.add_argument("--no-langchain", action="store_true", help="Leave out the LangChain row.")
+    parser.add_argument("--misses", choices=["tune", "report"], help="List questions missed.")
     args = parser.parse_args()
-    questions = load_questions(args.questions)
-    use_context(args.context)
-    print(f"{len(questions)} questions from {args.questions}; corpus {args.corpus}")
+    parts = args.parts.split(",")
+    print(f"embedder {args.embedder}; p50 = search latency, model loaded")
     print()
     print(
-        "| pipeline | R@1 | R@5 | R@10 | MRR@10 | abstain ok | false abstain | passages / p50 / p95 |"
+        "| set | part | pipeline | n | R@1 | R@5 | R@10 | MRR@10 | paraphrase MRR@10 "
+        "| abstain ok | false abstain | p50 ms |"
     )
-    print("|---|---|---|---|---|---|---|---|")
-    for embedder in args.embedders.split(","):
-        index = build(embedder, args.corpus, args.context)
-        qa = QA.open(index)
-        passages = qa.reader().store.passages()
-        average = sum(len(p.text) for p in passages) / len(passages)
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for name in args.sets.split(","):
+        spec = SETS[name]
+        if not spec.corpus.exists():
+            print(f"# skipping {name}: {spec.corpus} missing ({spec.prepare})", file=sys.stderr)
+            continue
+        qa = QA.open(build(args.embedder, spec.corpus, name))
         qa.search("预热")  # load the model before timing
-        for variant in args.variants.split(","):
-            qa.retrieval_settings = VARIANTS[variant]
-            latencies: list[float] = []
-            metrics = run(qa, questions, latencies)
-            p50 = statistics.median(latencies) * 1000
-            p95 = sorted(latencies)[int(0.95 * (len(latencies) - 1))] * 1000
-            extra = f"{len(passages)} × {average:.0f} chars / {p50:.0f} ms / {p95:.0f} ms"
-            print(row(f"yinwen {variant} ({embedder})", metrics, extra), flush=True)
-            if args.misses and variant == "default":
+        baseline = None if args.no_langchain else langchain_pipeline(args.embedder, spec.corpus)
+        for part in parts:
+            questions = load_questions(spec.questions, part)
+            for variant in args.variants.split(","):
+                qa.retrieval_settings = VARIANTS[variant]
+                latencies: list[float] = []
+                evaluated = run(qa, questions, latencies)
+                p50 = statistics.median(latencies) * 1000
+                label = "yinwen" if variant == "default" else variant
+                print(row([name, part, label], evaluated, f"{p50:.0f}"), flush=True)
+                if args.misses == part and variant == "default":
+                    print_misses(questions, evaluated)
+            if baseline is not None:
+                evaluated = Evaluated()
                 for question in questions:
-                    response = qa.search(question.question, top_k=10)
-                    rank = first_hit_rank(response, question.gold) if question.gold else None
-                    wrong = (question.gold and rank != 1) or (
-                        bool(question.gold) != response.answerable
-                    )
-                    if wrong:
-                        print(
-                            f"#   miss {question.id} rank={rank} answerable={response.answerable}",
-                            file=sys.stderr,
-                        )
-        if args.langchain:
-            print(
-                row(
-                    f"plain LangChain 300/30 + FAISS ({embedder})",
-                    langchain_baseline(embedder, args.corpus, questions),
-                ),
-                flush=True,
-            )
-        qa.retrieval_settings = replace(VARIANTS["default"])
+                    evaluated.add(question, baseline(question.question))
+                print(row([name, part, "plain LangChain"], evaluated), flush=True)
+        qa.retrieval_settings = VARIANTS["default"]
 
+
+def print_misses(questions: list[Question], evaluated: Evaluated) -> None:
+    for question in questions:
+        rank, answerable = evaluated.ranks[question.id]
+        if (question.gold and rank != 1) or bool(question.gold) != answerable:
+            print(
+                f"#   miss {question.id} [{question.kind}] rank={rank} answerable={answerable} "
+                f"{question.question}",
+                file=sys.stderr,
+            )
+
+
+# Re-exported for bench/abstention.py and older notes.
+__all__ = ["SETS", "build", "first_hit_rank", "run"]
 
 if __name__ == "__main__":
     main()

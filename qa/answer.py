@@ -52,9 +52,9 @@ def is_answerable(results: list[SearchResult], settings: AbstentionSettings) -> 
     """The abstention decision, from the signals of the top candidates."""
     for result in results[: settings.top_n]:
         signals = result.signals
-        coverage = signals.get("coverage", 0.0)
-        dense = signals.get("dense", 0.0)
-        if signals.get("exact", 0.0) >= 1.0 or coverage >= settings.min_coverage:
+        coverage = signals.coverage or 0.0
+        dense = signals.dense
+        if signals.exact or coverage >= settings.min_coverage:
             return True
         if settings.min_dense is not None and dense >= settings.min_dense:
             return True

@@ -5,11 +5,18 @@ A question file is JSON lines: ``{"id", "question", "gold": [verbatim spans],
 normalising width, punctuation variants and whitespace; ``gold: []`` means
 the collection does not contain the answer, and the right response is to
 abstain.
+
+Every question set is split once, for good, into a *tune* part (weights,
+thresholds and models are chosen on it) and a *report* part (only quoted):
+:func:`part_of` decides by a hash of the question's id, so the split does not
+change when questions are added, reordered or re-run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,8 +35,26 @@ class Question:
     kind: str = "general"
 
 
-def load_questions(path: Path) -> list[Question]:
-    """Questions from a JSON-lines file (blank lines and # comments are skipped)."""
+PARTS = ("tune", "report")
+
+
+def part_of(question_id: str) -> str:
+    """ "tune" or "report", fixed by a hash of the id (about half each).
+
+    Questions written over the same paragraph ("TRIAL_800_QUERY_0",
+    "TRIAL_800_QUERY_1") share a part, so tuning never sees a sibling of a
+    reported question.
+    """
+    group = re.sub(r"_QUERY_\d+$", "", question_id)
+    digest = hashlib.sha256(group.encode("utf-8")).digest()
+    return "tune" if digest[0] < 128 else "report"
+
+
+def load_questions(path: Path, part: str | None = None) -> list[Question]:
+    """Questions from a JSON-lines file (blank lines and # comments are skipped);
+    ``part`` ("tune" or "report") keeps only that part of the split."""
+    if part is not None and part not in PARTS:
+        raise ValueError(f"part must be one of {', '.join(PARTS)}, not {part!r}")
     questions = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         line = line.strip()
@@ -47,6 +72,8 @@ def load_questions(path: Path) -> list[Question]:
                 data.get("kind", "general"),
             )
         )
+    if part is not None:
+        questions = [q for q in questions if part_of(q.id) == part]
     return questions
 
 

@@ -33,13 +33,21 @@ from .llm import LLMError, LLMSettings, build_messages, chat_model, stream_answe
 from .retrieval import (
     Filters,
     HybridRetriever,
+    Lexicon,
     Reranker,
     RetrievalSettings,
     SearchResult,
-    lexical_coverage,
 )
 from .text import normalise
 from .verify import QuoteCheck, Verification, verify_answer
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """A collection snapshot with what the retriever derives from it once."""
+
+    reader: CollectionReader
+    lexicon: Lexicon
 
 
 @dataclass
@@ -82,8 +90,11 @@ class QA:
         self._abstention = abstention
         self.reranker = reranker
         self.llm = llm
+        # Guards only the switch of snapshots; searches run concurrently on the
+        # snapshot they started with (SQLite is opened in serialized mode, FAISS
+        # and BM25 are read-only), so one slow query never queues the others.
         self._lock = threading.RLock()
-        self._reader: CollectionReader | None = None
+        self._snapshot: _Snapshot | None = None
         self._reader_key: tuple[int, int] | None = None
 
     @classmethod
@@ -103,20 +114,23 @@ class QA:
 
     def reader(self) -> CollectionReader:
         """The live snapshot, reopened when ``manifest.json`` changed (after an ingest)."""
+        return self._current().reader
+
+    def _current(self) -> _Snapshot:
         with self._lock:
             try:
                 stat = os.stat(self.collection.directory.manifest_path)
                 key = (stat.st_mtime_ns, stat.st_size)
             except FileNotFoundError:
                 key = None
-            if self._reader is None or key != self._reader_key:
+            if self._snapshot is None or key != self._reader_key:
                 reader = self.collection.reader(self.embedder)
-                if self._reader is not None:
-                    self._reader.close()
-                self._reader = reader
+                # The previous snapshot is not closed here: a search running on it
+                # finishes on it, and it is released when the last one lets go.
+                self._snapshot = _Snapshot(reader, Lexicon(reader))
                 self._reader_key = key
                 self.embedder = reader.embedder
-            return self._reader
+            return self._snapshot
 
     @property
     def abstention(self) -> AbstentionSettings:
@@ -130,14 +144,12 @@ class QA:
         self._abstention = settings
 
     def info(self) -> dict[str, Any]:
-        with self._lock:
-            data = self.reader().info()
+        data = self.reader().info()
         data["llm"] = self.llm.describe() if self.llm else None
         return data
 
     def documents(self) -> list[StoredDocument]:
-        with self._lock:
-            return self.reader().store.documents()
+        return self.reader().store.documents()
 
     # ----------------------------------------------------------------- search
 
@@ -150,20 +162,18 @@ class QA:
         diversify: bool = False,
     ) -> SearchResponse:
         """Quotes for a query, with the abstention decision."""
-        with self._lock:
-            reader = self.reader()
-            retriever = HybridRetriever(reader, self.retrieval_settings, self.reranker)
-            results = retriever.search(query, top_k, filters, sort, diversify)
-            for result in results[: max(self.abstention.top_n, 1)]:
-                result.signals["coverage"] = lexical_coverage(reader, query, result.passage)
+        snapshot = self._current()
+        retriever = HybridRetriever(
+            snapshot.reader, self.retrieval_settings, self.reranker, snapshot.lexicon
+        )
+        results = retriever.search(query, top_k, filters, sort, diversify)
         return SearchResponse(query, results, is_answerable(results, self.abstention))
 
     quotes = search
 
     def paragraph(self, doc_id: str, paragraph: int) -> tuple[int, int, str] | None:
         """(start, end, text) of a 1-based paragraph, to show a quote in context."""
-        with self._lock:
-            return self.reader().store.paragraph_text(doc_id, paragraph - 1)
+        return self.reader().store.paragraph_text(doc_id, paragraph - 1)
 
     # ----------------------------------------------------------------- answers
 
@@ -243,13 +253,11 @@ class QA:
         self, paths: list[Path], progress: Callable[[int, int, str], None] | None = None
     ) -> IngestReport:
         """Add files to the collection (the next query sees them)."""
-        with self._lock:
-            embedder = self.reader().embedder
+        embedder = self.reader().embedder
         return self.collection.ingest(paths, embedder=embedder, progress=progress)
 
     def remove(self, targets: list[str]) -> IngestReport:
-        with self._lock:
-            embedder = self.reader().embedder
+        embedder = self.reader().embedder
         return self.collection.remove(targets, embedder=embedder)
 
 

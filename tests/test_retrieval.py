@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,7 @@ from qa.answer import compose_extractive, format_date, is_answerable
 from qa.retrieval import (
     Location,
     SearchResult,
+    Signals,
     article_labels,
     best_sentences,
     chinese_number,
@@ -164,7 +166,7 @@ def test_mmr_prefers_variety() -> None:
 @pytest.mark.parametrize(
     ("signals", "answerable"),
     [
-        ({"exact": 1.0}, True),
+        ({"exact": True}, True),
         ({"coverage": 0.7, "dense": 0.1}, True),
         ({"coverage": 0.2, "dense": 0.95}, True),
         ({"coverage": 0.35, "dense": 0.88}, True),  # moderately both
@@ -172,11 +174,11 @@ def test_mmr_prefers_variety() -> None:
         ({"coverage": 0.1, "dense": 0.5}, False),
     ],
 )
-def test_is_answerable(signals: dict[str, float], answerable: bool) -> None:
+def test_is_answerable(signals: dict[str, Any], answerable: bool) -> None:
     settings = AbstentionSettings(
         min_coverage=0.5, min_dense=0.9, mixed_coverage=0.3, mixed_dense=0.875
     )
-    result = SearchResult(_passage(1, "内容。"), 1.0, [(0, 3)], signals=signals)
+    result = SearchResult(_passage(1, "内容。"), 1.0, [(0, 3)], signals=Signals(**signals))
     assert is_answerable([result], settings) is answerable
     assert is_answerable([], settings) is False
 

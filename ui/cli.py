@@ -386,14 +386,23 @@ def ask(
 @click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @index_option
 @click.option("--top-k", "-k", default=10, show_default=True)
+@click.option(
+    "--part",
+    type=click.Choice(["tune", "report", "all"]),
+    default="all",
+    show_default=True,
+    help="Only the tune or the report part of the set (fixed split by a hash of the id).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (with per-question ranks).")
-def eval_command(questions: Path, index_dir: Path | None, top_k: int, as_json: bool) -> None:
+def eval_command(
+    questions: Path, index_dir: Path | None, top_k: int, part: str, as_json: bool
+) -> None:
     """Recall@1/5/10, MRR@10 and abstention accuracy over a JSON-lines question set."""
     from qa.evaluation import evaluate, format_table, load_questions
 
     qa = _open_qa(index_dir)
     try:
-        items = load_questions(questions)
+        items = load_questions(questions, None if part == "all" else part)
     except (ValueError, KeyError) as error:
         _fail(f"{questions}: {error}")
         return

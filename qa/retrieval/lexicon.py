@@ -1,0 +1,57 @@
+"""What the retriever knows about a snapshot's titles and authors, computed once.
+
+Naming a document ("在…讲话中") or an author in a query adds a candidate
+list. Tokenising every title and summing its IDF on every query made the
+cost of a search grow with the number of documents; a :class:`Lexicon` is
+built once per snapshot (the facade keeps it with the snapshot) and answers
+from an inverted index, so a query only touches titles that share a word with it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from embeddings.collection import CollectionReader
+from embeddings.sparse import tokenize
+
+
+@dataclass(frozen=True)
+class TitleMatch:
+    doc_id: str
+    share: float  # of the title's IDF mass that the query holds
+
+
+class Lexicon:
+    """Titles and authors of one snapshot, indexed for per-query lookups."""
+
+    def __init__(self, reader: CollectionReader) -> None:
+        sparse = reader.sparse
+        self._title_mass: dict[str, float] = {}
+        self._title_terms: dict[str, dict[str, float]] = defaultdict(dict)  # token -> doc -> idf
+        for doc_id, title in reader.store.titles().items():
+            tokens = {t for t in tokenize(title) if not t.isdigit()}
+            weights = {t: sparse.idf(t) for t in tokens}
+            mass = sum(weights.values())
+            if mass <= 0:
+                continue
+            self._title_mass[doc_id] = mass
+            for token, weight in weights.items():
+                self._title_terms[token][doc_id] = weight
+        # Longest first, so "王小明" is tried before "王小"; short names are ambiguous.
+        self.authors = sorted(
+            (name for name in reader.store.authors() if len(name) >= 2), key=len, reverse=True
+        )
+
+    def title_shares(self, query_tokens: set[str]) -> list[TitleMatch]:
+        """Titles sharing a word with the query, by the share of their IDF mass it holds."""
+        shares: dict[str, float] = defaultdict(float)
+        for token in query_tokens:
+            for doc_id, weight in self._title_terms.get(token, {}).items():
+                shares[doc_id] += weight
+        matches = [TitleMatch(d, s / self._title_mass[d]) for d, s in shares.items()]
+        return sorted(matches, key=lambda m: (-m.share, m.doc_id))
+
+    def authors_named(self, query: str) -> list[str]:
+        """Authors whose full name appears in the query."""
+        return [name for name in self.authors if name in query]

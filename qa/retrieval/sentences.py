@@ -1,0 +1,53 @@
+"""Which sentence of a passage is the quote, and which passages are only headings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from corpus.cleaning import ends_sentence
+from corpus.store import StoredPassage
+from embeddings.sparse import tokenize
+
+from ..text import normalise
+from .lexical import coverage
+
+
+def _bigrams(text: str) -> set[str]:
+    compact = normalise(text)
+    return {compact[i : i + 2] for i in range(len(compact) - 1)}
+
+
+def best_sentences(
+    passage: StoredPassage,
+    query: str,
+    query_tokens: Sequence[str],
+    idf: dict[str, float],
+    min_chars: int = 12,
+) -> list[tuple[int, int]]:
+    """The sentence of a passage that best matches the query (IDF-weighted token
+    coverage plus character-bigram overlap); a very short best sentence is
+    extended by its neighbour so a quote can stand alone."""
+    spans = passage.sentences or [(passage.start, passage.end)]
+    if len(spans) == 1:
+        return list(spans)
+    offset = passage.start
+    query_bigrams = _bigrams(query)
+    scores = []
+    for start, end in spans:
+        text = passage.text[start - offset : end - offset]
+        lexical = coverage(query_tokens, set(tokenize(text)), idf)
+        overlap = len(query_bigrams & _bigrams(text)) / (len(query_bigrams) or 1)
+        scores.append(0.7 * lexical + 0.3 * overlap)
+    best = int(np.argmax(scores))
+    chosen = [spans[best]]
+    if spans[best][1] - spans[best][0] < min_chars:
+        neighbour = best + 1 if best + 1 < len(spans) else best - 1
+        chosen = sorted([spans[best], spans[neighbour]])
+    return chosen
+
+
+def is_heading_passage(passage: StoredPassage) -> bool:
+    """A passage made only of heading lines (a title, not a sentence)."""
+    return len(passage.text) <= 80 and not ends_sentence(passage.text)
