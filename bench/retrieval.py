@@ -77,6 +77,8 @@ SETS: dict[str, QuestionSet] = {
 
 VARIANTS: dict[str, RetrievalSettings] = {
     "default": RetrievalSettings(),
+    "rrf": RetrievalSettings(fusion="rrf"),
+    "learned": RetrievalSettings(fusion="learned"),
     "convex": RetrievalSettings(fusion="convex"),
     "rrf-dense2": RetrievalSettings(dense_weight=2.0),
     "rrf-sparse1": RetrievalSettings(sparse_weight=1.0),

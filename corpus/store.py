@@ -591,20 +591,28 @@ class CorpusStore:
         )
         return [row[0] for row in rows]
 
-    def passages_starting_with(self, prefix: str, limit: int = 50) -> list[int]:
-        """Ids of passages whose text starts with ``prefix`` (e.g. a law article label)."""
+    def passage_heads(self, length: int) -> list[tuple[int, str]]:
+        """(passage id, first ``length`` characters) of every passage, read once per
+        snapshot to index law article labels."""
         rows = self.connection.execute(
-            "SELECT passage_id FROM passages WHERE substr(text, 1, ?) = ? LIMIT ?",
-            (len(prefix), prefix, limit),
+            "SELECT passage_id, substr(text, 1, ?) FROM passages", (length,)
         )
-        return [row[0] for row in rows]
+        return [(row[0], row[1]) for row in rows]
 
-    def passages_containing(self, fragment: str, limit: int = 50) -> list[int]:
-        """Ids of passages whose text contains ``fragment`` exactly (for quote lookup)."""
-        rows = self.connection.execute(
-            "SELECT passage_id FROM passages WHERE instr(text, ?) > 0 LIMIT ?", (fragment, limit)
-        )
-        return [row[0] for row in rows]
+    def passage_outlines(self, ids: list[int]) -> dict[int, tuple[str, int]]:
+        """Passage id -> (text, number of sentences), without provenance: cheap,
+        for ranking features."""
+        result: dict[int, tuple[str, int]] = {}
+        for chunk_start in range(0, len(ids), 500):
+            chunk = ids[chunk_start : chunk_start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.connection.execute(
+                "SELECT passage_id, text, sentence_end - sentence_start FROM passages "
+                f"WHERE passage_id IN ({marks})",
+                chunk,
+            )
+            result.update((row[0], (row[1], row[2])) for row in rows)
+        return result
 
     def paragraph_text(self, doc_id: str, paragraph_index: int) -> tuple[int, int, str] | None:
         """(start, end, text) of one paragraph, for showing a quote in its context."""

@@ -34,7 +34,7 @@ from corpus.store import (
 )
 
 from .base import DEFAULT_EMBEDDER, Embedder, EmbedderError, get_embedder
-from .dense import DenseIndex
+from .dense import SENTENCE_SLOTS, SENTENCES_NAME, DenseIndex
 from .sparse import BM25Index, tokenize
 
 logger = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ class Collection:
         fingerprint = settings.fingerprint()
         reprocess = bool(manifest) and manifest.get("ingest") != fingerprint
         model, embedder_name = self._resolve_embedder(embedder, manifest)
-        if manifest and not reprocess:
+        if manifest and not reprocess and manifest.get("sentence_vectors"):
             unchanged = self._unchanged_report(targets, manifest, settings)
             if unchanged is not None:
                 return unchanged
@@ -250,37 +250,61 @@ class Collection:
         """
         store = staged.store
         dense = DenseIndex.load(staged.path, model.dimension)
+        sentences = DenseIndex.load(staged.path, model.dimension, SENTENCES_NAME)
         sparse = BM25Index.load(staged.path / "bm25")
         stored_ids = set(store.passage_ids())
         dense_ids = dense.passage_ids()
         sparse_ids = sparse.passage_ids()
+        sentence_ids = sentences.sentence_passages()
         removed = (
-            set(report.removed_passage_ids) | (dense_ids - stored_ids) | (sparse_ids - stored_ids)
+            set(report.removed_passage_ids)
+            | (dense_ids - stored_ids)
+            | (sparse_ids - stored_ids)
+            | (sentence_ids - stored_ids)
         )
         dense.remove(sorted(removed))
         sparse.remove(sorted(removed))
+        sentences.remove_sentences_of(sorted(removed))
         dense_ids -= removed
         sparse_ids -= removed
+        sentence_ids -= removed
         to_embed = sorted(stored_ids - dense_ids)
         # A document whose title or authors changed keeps its unchanged passages
         # (and their vectors), but their BM25 entries carry those words: redo them.
         updated = [r.doc_id for r in report.results if r.status == "updated" and r.doc_id]
         refreshed = set(store.filtered_passage_ids(doc_ids=updated)) if updated else set()
         to_tokenize = sorted((stored_ids - sparse_ids) | refreshed)
+        # Sentence vectors for passages of several sentences that lack them: new
+        # passages, and every passage of a collection built before sentence vectors.
+        sentence_candidates = sorted((stored_ids - sentence_ids) | set(to_embed))
         passages = {
-            p.passage_id: p for p in store.passages(sorted(set(to_embed) | set(to_tokenize)))
+            p.passage_id: p
+            for p in store.passages(
+                sorted(set(to_embed) | set(to_tokenize) | set(sentence_candidates))
+            )
         }
-        if to_embed:
-            texts = [embedding_text(passages[i]) for i in to_embed]
+        sentence_keys, sentence_texts = [], []
+        for passage_id in sentence_candidates:
+            passage = passages[passage_id]
+            if len(passage.sentences) < 2:
+                continue  # one sentence: the passage vector is its vector
+            for number, (start, end) in enumerate(passage.sentences[:SENTENCE_SLOTS]):
+                sentence_keys.append(passage_id * SENTENCE_SLOTS + number)
+                sentence_texts.append(passage.text[start - passage.start : end - passage.start])
+        texts = [embedding_text(passages[i]) for i in to_embed] + sentence_texts
+        if texts:
             vectors = model.embed_in_batches(
                 texts,
                 progress=(lambda d, t: progress(d, t, "向量化")) if progress else None,
             )
-            dense.add(to_embed, vectors)
+            dense.add(to_embed, vectors[: len(to_embed)])
+            sentences.add(sentence_keys, vectors[len(to_embed) :])
         if to_tokenize:
             sparse.add(to_tokenize, [tokenize(bm25_text(passages[i])) for i in to_tokenize])
         dense.save(staged.path)
+        sentences.save(staged.path)
         sparse.save(staged.path / "bm25")
+        staged.manifest["sentence_vectors"] = True
 
     # ----------------------------------------------------------------- reading
 
@@ -314,8 +338,13 @@ class Collection:
                 + _rebuild_hint(self.path)
             )
         sparse = BM25Index.load(generation / "bm25")
+        sentences = (
+            DenseIndex.load(generation, model.dimension, SENTENCES_NAME)
+            if manifest.get("sentence_vectors")
+            else None
+        )
         store = CorpusStore(generation / CORPUS_DB, read_only=True)
-        return CollectionReader(self.path, manifest, store, dense, sparse, model)
+        return CollectionReader(self.path, manifest, store, dense, sparse, model, sentences)
 
 
 @dataclass
@@ -328,6 +357,10 @@ class CollectionReader:
     dense: DenseIndex
     sparse: BM25Index
     embedder: Embedder
+    # Vectors of the sentences of multi-sentence passages, keyed by
+    # passage id * SENTENCE_SLOTS + sentence number; None for a collection
+    # built before they existed (re-ingesting adds them).
+    sentences: DenseIndex | None = None
 
     @property
     def generation(self) -> str:

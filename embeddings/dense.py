@@ -21,6 +21,11 @@ logger = logging.getLogger(__name__)
 
 FLAT_FILE = "dense.faiss"
 HNSW_FILE = "dense.hnsw.faiss"
+# The sentence index keys sentence j of passage p as p * SENTENCE_SLOTS + j
+# (a passage of at most 300 characters has far fewer sentences), so a
+# passage's sentences are one id range: removed together, found by division.
+SENTENCES_NAME = "sentences"
+SENTENCE_SLOTS = 1024
 HNSW_THRESHOLD = int(os.environ.get("YINWEN_HNSW_THRESHOLD", "1000000"))
 HNSW_M = 32
 HNSW_EF_SEARCH = 256
@@ -37,32 +42,36 @@ def _faiss() -> Any:
 class DenseIndex:
     """Exact FAISS index by passage id, with an optional HNSW search graph."""
 
-    def __init__(self, dimension: int, index: Any = None, hnsw: Any = None) -> None:
+    def __init__(
+        self, dimension: int, index: Any = None, hnsw: Any = None, name: str = "dense"
+    ) -> None:
         faiss = _faiss()
         self.dimension = dimension
+        self.name = name
         self.index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
         self.hnsw = hnsw
 
     @classmethod
-    def load(cls, directory: Path, dimension: int) -> DenseIndex:
+    def load(cls, directory: Path, dimension: int, name: str = "dense") -> DenseIndex:
+        """The index stored as ``name.faiss`` in ``directory`` (empty if there is none)."""
         faiss = _faiss()
-        path = directory / FLAT_FILE
+        path = directory / f"{name}.faiss"
         if not path.exists():
-            return cls(dimension)
+            return cls(dimension, name=name)
         index = faiss.read_index(str(path))
         if index.d != dimension:
             raise ValueError(f"dense index has dimension {index.d}, embedder gives {dimension}")
         hnsw = None
-        hnsw_path = directory / HNSW_FILE
+        hnsw_path = directory / f"{name}.hnsw.faiss"
         if hnsw_path.exists():
             hnsw = faiss.read_index(str(hnsw_path))
             faiss.downcast_index(hnsw.index).hnsw.efSearch = HNSW_EF_SEARCH
-        return cls(dimension, index, hnsw)
+        return cls(dimension, index, hnsw, name)
 
     def save(self, directory: Path, threshold: int = HNSW_THRESHOLD) -> None:
         faiss = _faiss()
-        faiss.write_index(self.index, str(directory / FLAT_FILE))
-        hnsw_path = directory / HNSW_FILE
+        faiss.write_index(self.index, str(directory / f"{self.name}.faiss"))
+        hnsw_path = directory / f"{self.name}.hnsw.faiss"
         if self.index.ntotal > threshold:
             self.hnsw = self._build_hnsw()
             faiss.write_index(self.hnsw, str(hnsw_path))
@@ -104,6 +113,18 @@ class DenseIndex:
         self.index.add_with_ids(
             np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
         )
+
+    def remove_sentences_of(self, passage_ids: Sequence[int]) -> None:
+        """Remove every sentence vector of the given passages (sentence index only)."""
+        if not len(passage_ids) or not len(self):
+            return
+        keys = self.ids_array()
+        gone = keys[np.isin(keys // SENTENCE_SLOTS, np.asarray(list(passage_ids), np.int64))]
+        self.remove(gone.tolist())
+
+    def sentence_passages(self) -> set[int]:
+        """Passages that have sentence vectors (sentence index only)."""
+        return {int(i) for i in np.unique(self.ids_array() // SENTENCE_SLOTS)}
 
     def remove(self, ids: Sequence[int]) -> None:
         """Remove vectors by id; unknown ids are ignored."""

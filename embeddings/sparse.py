@@ -19,7 +19,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -179,12 +179,22 @@ class BM25Index:
     ) -> list[tuple[int, float]]:
         """(passage id, BM25 score) of the best ``top_k`` passages for query tokens,
         only among ``allowed`` ids when given."""
-        if not len(self.ids) or not tokens:
+        return self.search_weighted(Counter(tokens), top_k, allowed)
+
+    def search_weighted(
+        self,
+        weights: Mapping[str, float],
+        top_k: int = 50,
+        allowed: Sequence[int] | None = None,
+    ) -> list[tuple[int, float]]:
+        """BM25 with a weight per query term in place of its count (an expanded
+        query gives its added synonyms less weight than the words typed)."""
+        if not len(self.ids) or not weights:
             return []
         count = len(self.ids)
         rows_all: list[np.ndarray] = []
         values_all: list[np.ndarray] = []
-        for token, query_tf in Counter(tokens).items():
+        for token, query_tf in weights.items():
             term = self.vocabulary.get(token)
             if term is None:
                 continue
@@ -212,3 +222,41 @@ class BM25Index:
         best = np.argpartition(-accumulated, top_k - 1)[:top_k]
         best = best[np.argsort(-accumulated[best], kind="stable")]
         return [(int(self.ids[row]), float(accumulated[row])) for row in best]
+
+    def term_matches(self, tokens: Sequence[str], ids: Sequence[int]) -> np.ndarray:
+        """A boolean matrix: row i, column j tells whether passage ``ids[i]`` holds
+        the j-th of ``tokens`` (in its text, title or author). Cost grows with the
+        tokens' posting lists, not with the collection."""
+        matrix = np.zeros((len(ids), len(tokens)), dtype=bool)
+        if not len(ids) or not len(self.ids):
+            return matrix
+        wanted = np.asarray(list(ids), dtype=np.int64)
+        for column, token in enumerate(tokens):
+            term = self.vocabulary.get(token)
+            if term is None:
+                continue
+            start, end = self._term_starts[term], self._term_starts[term + 1]
+            matrix[:, column] = np.isin(wanted, self.posting_ids[start:end])
+        return matrix
+
+    def passages_with_all(self, tokens: Sequence[str], limit: int = 200) -> list[int]:
+        """Ids of passages holding every one of the (up to three rarest) tokens:
+        candidates for a verbatim phrase, found from the postings instead of a
+        scan of every passage's text. Empty if a token is unknown."""
+        terms = []
+        for token in set(tokens):
+            term = self.vocabulary.get(token)
+            if term is None:
+                return []
+            terms.append((int(self._term_starts[term + 1] - self._term_starts[term]), term))
+        if not terms:
+            return []
+        holders: np.ndarray | None = None
+        for _, term in sorted(terms)[:3]:
+            start, end = self._term_starts[term], self._term_starts[term + 1]
+            postings = self.posting_ids[start:end]
+            holders = postings if holders is None else np.intersect1d(holders, postings)
+            if not len(holders):
+                return []
+        assert holders is not None
+        return [int(i) for i in holders[:limit]]

@@ -53,7 +53,8 @@ def is_answerable(results: list[SearchResult], settings: AbstentionSettings) -> 
     for result in results[: settings.top_n]:
         signals = result.signals
         coverage = signals.coverage or 0.0
-        dense = signals.dense
+        # the closer of the two grains: a paraphrase may match one sentence only
+        dense = max(signals.dense, signals.sentence_dense)
         if signals.exact or coverage >= settings.min_coverage:
             return True
         if settings.min_dense is not None and dense >= settings.min_dense:

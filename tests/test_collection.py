@@ -49,6 +49,11 @@ def _assert_consistent(index: Path) -> None:
         stored = set(reader.store.passage_ids())
         assert reader.dense.passage_ids() == stored
         assert reader.sparse.passage_ids() == stored
+        # sentence vectors: exactly the passages of several sentences, one per sentence
+        assert reader.sentences is not None
+        several = [p for p in reader.store.passages() if len(p.sentences) >= 2]
+        assert reader.sentences.sentence_passages() == {p.passage_id for p in several}
+        assert len(reader.sentences) == sum(len(p.sentences) for p in several)
         # each passage is found by its own text in both indexes
         for passage in reader.store.passages()[:20]:
             assert reader.dense_search(passage.text, 1)[0][0] == passage.passage_id

@@ -4,11 +4,10 @@ names, and passages of the document whose title the query names."""
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from embeddings.collection import CollectionReader
+from embeddings.sparse import tokenize
 
 from ..text import normalise
 from .lexicon import Lexicon
@@ -16,14 +15,18 @@ from .query import article_labels, query_phrases
 
 
 def exact_matches(
-    reader: CollectionReader, query: str, candidates: set[int], allowed: set[int] | None
+    reader: CollectionReader,
+    lexicon: Lexicon,
+    query: str,
+    candidates: set[int],
+    allowed: set[int] | None,
 ) -> list[int]:
     """Passages containing a query phrase verbatim (compared in normalised form),
     and law articles whose label the query names ("第四十四条", "第44条")."""
     store = reader.store
     labelled: list[int] = []
     for label in article_labels(query):
-        labelled.extend(store.passages_starting_with(label + " ", limit=500))
+        labelled.extend(lexicon.articles.get(label, []))
     if allowed is not None:
         labelled = [i for i in labelled if i in allowed]
     phrases = query_phrases(query)
@@ -31,11 +34,9 @@ def exact_matches(
         return labelled
     ids = set(candidates)
     for phrase in phrases:
-        # The longest run without punctuation finds candidates in the store even
-        # when the source writes "," where the user typed "，".
-        runs = sorted(re.findall(r"[^\W_]+", phrase), key=len, reverse=True)
-        if runs and len(runs[0]) >= 2:
-            ids.update(store.passages_containing(runs[0], limit=200))
+        # Passages holding all of the phrase's rarest words, from the BM25 postings
+        # (a cost that does not grow with the collection); checked verbatim below.
+        ids.update(reader.sparse.passages_with_all(tokenize(phrase), limit=200))
     if allowed is not None:
         ids &= allowed
     targets = [normalise(p) for p in phrases]

@@ -9,11 +9,14 @@ from an inverted index, so a query only touches titles that share a word with it
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
 from embeddings.collection import CollectionReader
 from embeddings.sparse import tokenize
+
+_ARTICLE_HEAD = re.compile(r"(第[一二三四五六七八九十百千零〇两]+条)[ \u3000]")
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,13 @@ class Lexicon:
             self._title_mass[doc_id] = mass
             for token, weight in weights.items():
                 self._title_terms[token][doc_id] = weight
+        # Law articles by label ("第四十四条" -> the passages it heads), read once
+        # instead of a prefix scan of every passage per query.
+        self.articles: dict[str, list[int]] = defaultdict(list)
+        for passage_id, head in reader.store.passage_heads(16):
+            match = _ARTICLE_HEAD.match(head)
+            if match:
+                self.articles[match.group(1)].append(passage_id)
         # Longest first, so "王小明" is tried before "王小"; short names are ambiguous.
         self.authors = sorted(
             (name for name in reader.store.authors() if len(name) >= 2), key=len, reverse=True

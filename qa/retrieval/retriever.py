@@ -4,20 +4,37 @@ each result pointing at its best-matching sentence(s) and carrying its signals."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from corpus.cleaning import ends_sentence
 from embeddings.collection import CollectionReader
+from embeddings.dense import SENTENCE_SLOTS
 from embeddings.sparse import tokenize
 
 from .candidates import author_matches, exact_matches, title_matches
 from .dedup import deduplicate, mmr
+from .features import CandidateLists, candidate_features
 from .fusion import convex_fusion, reciprocal_rank_fusion
 from .lexical import passage_coverage, query_idf
 from .lexicon import Lexicon
+from .ranker import shipped_ranker
 from .rerank import Reranker
 from .results import Location, SearchResult, Signals
 from .sentences import best_sentences, is_heading_passage
 from .settings import Filters, RetrievalSettings
+
+
+@dataclass
+class QueryCandidates:
+    """What a query produced before fusion: its lists, vector, tokens and their IDF."""
+
+    lists: CandidateLists
+    vector: np.ndarray
+    tokens: list[str]
+    idf: dict[str, float]
+
 
 # Results whose coverage signal is computed (the abstention decision reads the top few).
 COVERAGE_TOP = 5
@@ -41,6 +58,111 @@ class HybridRetriever:
         self.settings = settings or RetrievalSettings()
         self.reranker = reranker
         self.lexicon = lexicon or Lexicon(reader)
+        self.ranker = shipped_ranker()
+
+    def features(
+        self,
+        lists: CandidateLists,
+        vector: np.ndarray,
+        tokens: list[str],
+        idf: dict[str, float],
+    ) -> tuple[list[int], np.ndarray]:
+        """Every candidate of the lists and its feature row (see ``features.FEATURES``)."""
+        ids = lists.candidate_ids()
+        if not ids:
+            return ids, candidate_features(ids, lists, *(np.zeros(0),) * 5)
+        reader = self.reader
+        cosines = reader.dense.vectors(ids) @ vector.astype(np.float32)
+        unique = sorted(set(tokens))
+        weights = np.array([idf[t] for t in unique])
+        matched = reader.sparse.term_matches(unique, ids)
+        coverage = (matched @ weights) / (weights.sum() or 1.0)
+        outlines = reader.store.passage_outlines(ids)
+        texts = [outlines.get(i, ("", 0))[0] for i in ids]
+        sizes = [outlines.get(i, ("", 0))[1] for i in ids]
+        heading = np.array([len(text) <= 80 and not ends_sentence(text) for text in texts])
+        lengths = np.array([len(text) for text in texts])
+        sentence_cosines = cosines.copy()
+        if reader.sentences is not None:
+            keys = [
+                i * SENTENCE_SLOTS + number
+                for i, size in zip(ids, sizes, strict=True)
+                if size >= 2
+                for number in range(min(size, SENTENCE_SLOTS))
+            ]
+            best: dict[int, float] = {}
+            for key, score in reader.sentences.search(vector, len(keys), keys) if keys else []:
+                passage_id = key // SENTENCE_SLOTS
+                best[passage_id] = max(score, best.get(passage_id, -1.0))
+            sentence_cosines = np.array(
+                [max(best.get(i, -1.0), float(c)) for i, c in zip(ids, cosines, strict=True)]
+            )
+        return ids, candidate_features(
+            ids, lists, cosines, sentence_cosines, coverage, heading, lengths
+        )
+
+    def candidates(
+        self, query: str, top_k: int = 10, filters: Filters | None = None
+    ) -> QueryCandidates | None:
+        """The candidate lists of a query (None for an empty query or an empty filter)."""
+        query = query.strip()
+        if not query:
+            return None
+        settings = self.settings
+        reader = self.reader
+        store = reader.store
+        allowed_list = (
+            store.filtered_passage_ids(
+                list(filters.doc_ids) or None, filters.author, filters.date_from, filters.date_to
+            )
+            if filters
+            else None
+        )
+        if allowed_list is not None and not allowed_list:
+            return None
+        allowed = set(allowed_list) if allowed_list is not None else None
+        tokens = tokenize(query)
+        vector = reader.embedder.embed_query(query)
+        pool = max(settings.candidates, top_k * 3)
+        dense = reader.dense.search(vector, pool, allowed_list)
+        sparse = reader.sparse.search(tokens, pool, allowed_list)
+        candidate_ids = {i for i, _ in dense} | {i for i, _ in sparse}
+        exact = exact_matches(reader, self.lexicon, query, candidate_ids, allowed)
+        by_author = author_matches(reader, self.lexicon, query, vector, pool, allowed)
+        by_title = title_matches(
+            reader, self.lexicon, tokens, vector, pool, allowed, settings.title_min_coverage
+        )
+        lists = CandidateLists(
+            dense,
+            sparse,
+            exact,
+            by_author,
+            by_title,
+            self._by_sentence(vector, dense, pool, allowed),
+        )
+        return QueryCandidates(lists, vector, tokens, query_idf(tokens, reader.sparse))
+
+    def _by_sentence(
+        self,
+        vector: np.ndarray,
+        dense: list[tuple[int, float]],
+        pool: int,
+        allowed: set[int] | None,
+    ) -> list[tuple[int, float]]:
+        """Passages by their best match at either grain, best first: the cosine of
+        their best sentence or of the whole passage (a passage of one sentence
+        has only the latter)."""
+        sentences = self.reader.sentences
+        if sentences is None:
+            return []
+        best = dict(dense)
+        # A passage has several sentences: ask for more than ``pool`` to fill it.
+        for key, score in sentences.search(vector, pool * 4):
+            passage_id = key // SENTENCE_SLOTS
+            if allowed is not None and passage_id not in allowed:
+                continue
+            best[passage_id] = max(score, best.get(passage_id, -1.0))
+        return sorted(best.items(), key=lambda pair: -pair[1])[:pool]
 
     def search(
         self,
@@ -53,34 +175,21 @@ class HybridRetriever:
     ) -> list[SearchResult]:
         """Results for ``query``; ``sort="newest"`` puts the latest wording first."""
         query = query.strip()
-        if not query:
+        found = self.candidates(query, top_k, filters)
+        if found is None:
             return []
+        lists, vector, tokens, idf = found.lists, found.vector, found.tokens, found.idf
+        dense, sparse, exact = lists.dense, lists.sparse, lists.exact
+        by_author, by_title = lists.by_author, lists.by_title
         settings = self.settings
         reader = self.reader
         store = reader.store
-        allowed_list = (
-            store.filtered_passage_ids(
-                list(filters.doc_ids) or None, filters.author, filters.date_from, filters.date_to
-            )
-            if filters
-            else None
-        )
-        if allowed_list is not None and not allowed_list:
-            return []
-        allowed = set(allowed_list) if allowed_list is not None else None
-        tokens = tokenize(query)
-        vector = reader.embedder.embed_query(query)
         pool = max(settings.candidates, top_k * 3)
-        dense = reader.dense.search(vector, pool, allowed_list)
-        sparse = reader.sparse.search(tokens, pool, allowed_list)
-        candidate_ids = {i for i, _ in dense} | {i for i, _ in sparse}
-        exact = exact_matches(reader, query, candidate_ids, allowed)
-        by_author = author_matches(reader, self.lexicon, query, vector, pool, allowed)
-        by_title = title_matches(
-            reader, self.lexicon, tokens, vector, pool, allowed, settings.title_min_coverage
-        )
-
-        if settings.fusion == "convex":
+        ranker = self.ranker if settings.fusion == "learned" else None
+        if ranker is not None:
+            ids, features = self.features(lists, vector, tokens, idf)
+            fused = dict(zip(ids, ranker.score(features).tolist(), strict=True))
+        elif settings.fusion == "convex":
             fused = convex_fusion(dense, sparse, settings.convex_alpha)
             extras = (
                 (exact, settings.exact_weight),
@@ -103,18 +212,18 @@ class HybridRetriever:
         ordered = sorted(fused, key=lambda item: -fused[item])[: max(pool, top_k * 4)]
         passages = {p.passage_id: p for p in store.passages(ordered)}
         exact_set = set(exact)
-        if settings.heading_weight != 1.0:
+        if settings.heading_weight != 1.0 and ranker is None:
             # A heading alone is rarely the quote wanted; it stays findable, lower down.
             for item, candidate in passages.items():
                 if is_heading_passage(candidate) and item not in exact_set:
                     fused[item] *= settings.heading_weight
             ordered.sort(key=lambda item: -fused[item])
         dense_of = dict(dense)
+        sentence_of = dict(lists.sentence)
         sparse_of = dict(sparse)
         # How far a passage stands above the query's typical similarity to the
         # collection: comparable across embedders whose raw cosines differ in scale.
         background = float(np.median([score for _, score in dense])) if dense else 0.0
-        idf = query_idf(tokens, reader.sparse)
         results = []
         for item in ordered:
             passage = passages.get(item)
@@ -128,6 +237,7 @@ class HybridRetriever:
                     signals=Signals(
                         dense=dense_of.get(item, 0.0),
                         dense_margin=dense_of.get(item, background) - background,
+                        sentence_dense=sentence_of.get(item, dense_of.get(item, 0.0)),
                         bm25=sparse_of.get(item, 0.0),
                         exact=item in exact_set,
                     ),
