@@ -106,6 +106,9 @@ class Collection:
             )
             self._update_indexes(staged, model, report, progress)
             self._record(staged, model, embedder_name, fingerprint)
+            staged.manifest["failed"] = _failed_table(
+                staged.manifest.get("failed", {}), report, settings
+            )
         return report
 
     def remove(self, targets: list[str], embedder: Embedder | None = None) -> IngestReport:
@@ -205,15 +208,18 @@ class Collection:
         """A report without touching the index if no given file is new or changed."""
         files, problems = discover(targets)
         by_path = {d["path"]: (doc_id, d) for doc_id, d in manifest.get("documents", {}).items()}
+        failed = manifest.get("failed", {})
         report = IngestReport(results=list(problems))
         for path in files:
             known = by_path.get(str(path))
-            if (
-                known is None
-                or hash_file(path, settings.max_file_bytes) != known[1]["content_hash"]
-            ):
+            digest = hash_file(path, settings.max_file_bytes)
+            if known is not None and digest == known[1]["content_hash"]:
+                report.results.append(FileResult(str(path), "unchanged", doc_id=known[0]))
+            elif failed.get(str(path), {}).get("content_hash") == _failure_key(path, settings):
+                # Failed before with these very bytes: the same reason, without the work.
+                report.results.append(FileResult(str(path), "failed", failed[str(path)]["reason"]))
+            else:
                 return None
-            report.results.append(FileResult(str(path), "unchanged", doc_id=known[0]))
         documents = manifest.get("documents", {})
         report.documents = len(documents)
         report.passages = sum(d.get("passages", 0) for d in documents.values())
@@ -427,6 +433,36 @@ def text_document(record: TextRecord) -> Document:
         passages=[Passage(0, 0, 0, 0, len(sentences), 0, len(text), text)],
         metadata=dict(record.metadata),
     )
+
+
+def _failed_table(
+    previous: dict[str, dict[str, str]], report: IngestReport, settings: IngestSettings
+) -> dict[str, dict[str, str]]:
+    """Files that could not be read, by path, with the hash of the bytes that failed
+    and the reason: an unchanged folder is then recognised as unchanged, and its
+    failures are reported again without reading the files again."""
+    table = dict(previous)
+    for result in report.results:
+        if result.status != "failed":
+            table.pop(result.path, None)
+            continue
+        key = _failure_key(Path(result.path), settings)
+        if key is not None:
+            table[result.path] = {"content_hash": key, "reason": result.reason or ""}
+    return table
+
+
+def _failure_key(path: Path, settings: IngestSettings) -> str | None:
+    """What identifies the bytes of a failed file: their hash, or for a file too
+    large to hash its size and modification time; None if it is gone."""
+    digest = hash_file(path, settings.max_file_bytes)
+    if digest is not None:
+        return digest
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return f"size={stat.st_size} mtime={stat.st_mtime_ns}"
 
 
 def _document_table(store: CorpusStore) -> dict[str, dict[str, Any]]:

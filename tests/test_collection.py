@@ -272,3 +272,22 @@ def test_real_sentence_transformers_model_by_local_path(tmp_path: Path) -> None:
     query = embedder.embed_query("labour union rights")
     assert vectors.shape == (2, embedder.dimension)
     assert float(vectors[0] @ query) > float(vectors[1] @ query)
+
+
+def test_reingesting_an_unchanged_folder_with_failures_writes_nothing(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    _write_docs(docs, 3)
+    (docs / "empty.txt").write_bytes(b"")
+    (docs / "binary.txt").write_bytes(bytes(range(256)) * 20)
+    collection = Collection(tmp_path / "index")
+    first = collection.ingest([docs], embedder="hash")
+    assert len(first.failed) == 2
+    generation = collection.directory.live_generation()
+    again = collection.ingest([docs], embedder="hash")
+    assert collection.directory.live_generation() == generation  # nothing written
+    assert {r.path: r.reason for r in again.failed} == {r.path: r.reason for r in first.failed}
+    assert again.summary()["unchanged"] == 3
+    # a failed file that changes is read again
+    (docs / "empty.txt").write_text("标题\n\n现在这个文件有了一句完整的话。", encoding="utf-8")
+    third = collection.ingest([docs], embedder="hash")
+    assert len(third.failed) == 1 and third.summary()["added"] == 1
