@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from corpus.cleaning import ends_sentence
+from corpus.store import StoredPassage
 from embeddings.collection import CollectionReader
 from embeddings.dense import SENTENCE_SLOTS
 from embeddings.sparse import tokenize
@@ -101,6 +102,30 @@ class HybridRetriever:
             ids, lists, cosines, sentence_cosines, coverage, heading, lengths
         )
 
+    def _sentence_similarities(
+        self, vector: np.ndarray, passages: list[StoredPassage]
+    ) -> dict[int, list[float]]:
+        """Passage id -> the cosine of each of its sentences to the query (passages of
+        several sentences, when the collection has sentence vectors): one search."""
+        if self.reader.sentences is None:
+            return {}
+        keys = [
+            p.passage_id * SENTENCE_SLOTS + number
+            for p in passages
+            if len(p.sentences) >= 2
+            for number in range(min(len(p.sentences), SENTENCE_SLOTS))
+        ]
+        if not keys:
+            return {}
+        found = dict(self.reader.sentences.search(vector, len(keys), keys))
+        return {
+            p.passage_id: [
+                found.get(p.passage_id * SENTENCE_SLOTS + n, 0.0) for n in range(len(p.sentences))
+            ]
+            for p in passages
+            if len(p.sentences) >= 2 and len(p.sentences) <= SENTENCE_SLOTS
+        }
+
     def candidates(
         self, query: str, top_k: int = 10, filters: Filters | None = None
     ) -> QueryCandidates | None:
@@ -184,7 +209,6 @@ class HybridRetriever:
         settings = self.settings
         reader = self.reader
         store = reader.store
-        pool = max(settings.candidates, top_k * 3)
         ranker = self.ranker if settings.fusion == "learned" else None
         if ranker is not None:
             ids, features = self.features(lists, vector, tokens, idf)
@@ -209,7 +233,9 @@ class HybridRetriever:
                 settings.title_weight,
             ]
             fused = reciprocal_rank_fusion(rankings, weights, settings.rrf_k)
-        ordered = sorted(fused, key=lambda item: -fused[item])[: max(pool, top_k * 4)]
+        # Enough beyond top_k that merging duplicates (deduplicate) still fills it;
+        # only these are loaded and get their best sentence chosen.
+        ordered = sorted(fused, key=lambda item: -fused[item])[: top_k * 2 + 10]
         passages = {p.passage_id: p for p in store.passages(ordered)}
         exact_set = set(exact)
         if settings.heading_weight != 1.0 and ranker is None:
@@ -224,6 +250,7 @@ class HybridRetriever:
         # How far a passage stands above the query's typical similarity to the
         # collection: comparable across embedders whose raw cosines differ in scale.
         background = float(np.median([score for _, score in dense])) if dense else 0.0
+        similarities = self._sentence_similarities(vector, list(passages.values()))
         results = []
         for item in ordered:
             passage = passages.get(item)
@@ -233,7 +260,9 @@ class HybridRetriever:
                 SearchResult(
                     passage=passage,
                     score=fused[item],
-                    sentence_spans=best_sentences(passage, query, tokens, idf),
+                    sentence_spans=best_sentences(
+                        passage, query, tokens, idf, similarities=similarities.get(item)
+                    ),
                     signals=Signals(
                         dense=dense_of.get(item, 0.0),
                         dense_margin=dense_of.get(item, background) - background,

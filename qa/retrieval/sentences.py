@@ -25,10 +25,13 @@ def best_sentences(
     query_tokens: Sequence[str],
     idf: dict[str, float],
     min_chars: int = 12,
+    similarities: Sequence[float] | None = None,
 ) -> list[tuple[int, int]]:
     """The sentence of a passage that best matches the query (IDF-weighted token
-    coverage plus character-bigram overlap); a very short best sentence is
-    extended by its neighbour so a quote can stand alone."""
+    coverage plus character-bigram overlap, and - when ``similarities`` gives
+    each sentence's cosine to the query - how close it is in meaning, so a
+    paraphrased question still gets the sentence it paraphrases); a very short
+    best sentence is extended by its neighbour so a quote can stand alone."""
     spans = passage.sentences or [(passage.start, passage.end)]
     if len(spans) == 1:
         return list(spans)
@@ -40,6 +43,10 @@ def best_sentences(
         lexical = coverage(query_tokens, set(tokenize(text)), idf)
         overlap = len(query_bigrams & _bigrams(text)) / (len(query_bigrams) or 1)
         scores.append(0.7 * lexical + 0.3 * overlap)
+    if similarities is not None and len(similarities) == len(spans):
+        closeness = np.asarray(similarities, dtype=float)
+        spread = float(closeness.max() - closeness.min()) or 1.0
+        scores = list(0.5 * np.asarray(scores) + 0.5 * (closeness - closeness.min()) / spread)
     best = int(np.argmax(scores))
     chosen = [spans[best]]
     if spans[best][1] - spans[best][0] < min_chars:
