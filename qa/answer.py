@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from corpus.cleaning import ends_sentence
 from corpus.store import StoredPassage
 
-from .retrieval import Location, SearchResult
+from .retrieval import Location, SearchResult, is_heading_passage
+from .text import normalise
 from .verify import Verification
 
 NOT_FOUND = "资料中未找到与此问题直接相关的内容。"
@@ -186,24 +188,55 @@ def compose_extractive(
     """An answer made only of verbatim sentences, each followed by its [n].
 
     Takes the best sentence of the top results while they stay within
-    ``margin`` of the best score and the answer stays short.
+    ``margin`` of the best score and the answer stays short. A heading is never
+    a quote, and a sentence that mostly repeats one already taken is skipped:
+    the answer covers the distinct points its sources make.
     """
     if not results:
         return "", []
     citations: list[Citation] = []
     parts: list[str] = []
+    chosen: list[set[str]] = []
     top = results[0].score
     length = 0
     for result in results:
         if len(citations) >= max_sentences:
             break
-        if citations and result.score < top * margin:
+        if citations and _below(result.score, top, margin):
             break
         sentence = result.sentence.strip()
+        if is_heading_passage(result.passage) or not ends_sentence(sentence):
+            continue
+        grams = _bigrams(sentence)
+        if any(_overlap(grams, other) >= 0.6 for other in chosen):
+            continue
         if citations and length + len(sentence) > max_chars:
             break
+        chosen.append(grams)
         number = len(citations) + 1
         citations.append(Citation(number, result))
         parts.append(f"{sentence}[{number}]")
         length += len(sentence)
     return "".join(parts), citations
+
+
+def _below(score: float, top: float, margin: float) -> bool:
+    """Whether a score falls out of the answer's band. RRF scores are positive:
+    below ``margin`` of the top. The learned ranker's scores are pairwise logits
+    of any sign: more than 2 below the top means the top is preferred with odds
+    above 7 to 1, and the weaker result stays out of the answer."""
+    if top > 0 and score > 0:
+        return score < top * margin
+    return top - score > 2.0
+
+
+def _bigrams(text: str) -> set[str]:
+    compact = normalise(text)
+    return {compact[i : i + 2] for i in range(len(compact) - 1)}
+
+
+def _overlap(first: set[str], second: set[str]) -> float:
+    """Share of the shorter sentence's character bigrams that the other holds."""
+    if not first or not second:
+        return 0.0
+    return len(first & second) / min(len(first), len(second))

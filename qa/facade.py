@@ -29,6 +29,7 @@ from .answer import (
     compose_extractive,
     is_answerable,
 )
+from .followup import contextual_query
 from .llm import LLMError, LLMSettings, build_messages, chat_model, stream_answer
 from .retrieval import (
     Filters,
@@ -205,7 +206,7 @@ class QA:
         history: list[tuple[str, str]] | None = None,
     ) -> Iterator[AnswerUpdate]:
         """The answer as it is produced; the last update carries the verified Answer."""
-        query = _with_context(question, history)
+        query = contextual_query(question, history, self._current().lexicon.authors_named)
         response = self.search(query, top_k=max(top_k, 5), filters=filters)
         results = response.results
         if not response.answerable:
@@ -279,16 +280,6 @@ def _check_extractive(citations: list[Citation]) -> Verification:
             )
         )
     return report
-
-
-def _with_context(question: str, history: list[tuple[str, str]] | None) -> str:
-    """A follow-up question ("那他还说了什么？") searched together with the previous one."""
-    if not history:
-        return question
-    previous = history[-1][0]
-    short = len(normalise(question)) <= 12
-    pronoun = any(word in question for word in ("他", "她", "它", "这", "那", "其", "上述", "该"))
-    return f"{previous} {question}" if short or pronoun else question
 
 
 __all__ = [

@@ -201,3 +201,46 @@ def test_cli_search_batch_and_eval(sample_collection: Path, tmp_path: Path) -> N
 
     result = runner.invoke(main, ["search", "职工之家", "--index", str(sample_collection)])
     assert result.exit_code == 0 and "《" in result.output
+
+
+def test_followups_refer_back_and_new_questions_stand_alone() -> None:
+    from qa.followup import contextual_query
+
+    history = [("谭天星同志对基层工会提出了什么要求？", "……")]
+
+    def people(text: str) -> list[str]:
+        return ["谭天星"] if "谭天星" in text else []
+
+    followup = contextual_query("他说的依法维权具体包括哪些措施？", history, people)
+    assert "谭天星说的依法维权" in followup and followup.startswith(history[0][0])
+    assert contextual_query("那基层工会建设呢？", history, people).startswith(history[0][0])
+    assert contextual_query("红烧肉怎么做", history, people) == "红烧肉怎么做"
+    assert contextual_query("劳动合同试用期多久", history, people) == "劳动合同试用期多久"
+    assert contextual_query("他说了什么", None, people) == "他说了什么"
+
+
+def test_extractive_answer_skips_headings_and_near_copies() -> None:
+    from corpus.store import StoredPassage
+    from qa.answer import compose_extractive
+    from qa.retrieval import SearchResult
+
+    def result(pid: int, text: str, score: float) -> SearchResult:
+        passage = StoredPassage(
+            passage_id=pid, doc_id=f"d{pid}", passage_index=0, paragraph_index=0,
+            section_index=0, start=0, end=len(text), text=text, title="标题",
+            section_title=None, author=None, date=None, source=None, path="x.txt",
+            warnings=[], sentences=[(0, len(text))],
+        )  # fmt: skip
+        return SearchResult(passage, score, [(0, len(text))])
+
+    results = [
+        result(1, "一、坚持党对工会工作的全面领导", 1.0),  # a heading
+        result(2, "要坚持党对工会工作的全面领导，把握正确政治方向。", 0.9),
+        result(3, "要坚持党对工会工作的全面领导，把握正确的政治方向。", 0.85),  # near copy
+        result(4, "要竭诚服务职工群众，维护职工合法权益。", 0.8),
+    ]
+    text, citations = compose_extractive(results)
+    assert [c.passage.passage_id for c in citations] == [2, 4]
+    assert text == (
+        "要坚持党对工会工作的全面领导，把握正确政治方向。[1]要竭诚服务职工群众，维护职工合法权益。[2]"
+    )
