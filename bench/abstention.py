@@ -1,20 +1,24 @@
-"""Calibrating the abstention decision on the tune parts of the development sets.
+"""Training the abstention decision on the tune parts of the development sets.
 
-For every question it records the signals the decision reads - exact phrase
-match, lexical coverage of the top candidates, and the best dense similarity
-(passage or sentence) - then grid-searches the thresholds that keep false
-abstentions on answerable tune questions at or under 5% while abstaining on
-as many out-of-collection tune questions as possible, every set weighing the
-same. Prints the chosen settings with their tune and report figures per set;
-the report parts are only printed, never used to choose.
+For every question it records the query-level signals (qa/abstention.py
+QUERY_FEATURES) and fits a logistic model of "the collection holds the
+answer" (scikit-learn, bench extra), every set weighing the same; the
+probability threshold is the highest that keeps false abstentions on the
+answerable tune questions of every set at or under ``--max-false``. The model
+is written to qa/abstention.json under the embedder's id (``--write``). For
+comparison the best threshold rule (AbstentionSettings) is grid-searched the
+same way. Prints tune and report figures per set; the report parts are only
+printed, never used to choose.
 
-    .venv/bin/python bench/abstention.py [--embedder e5] [--sets samples,laws,cmrc]
+    .venv/bin/python bench/abstention.py [--embedder e5] [--sets samples,laws,cmrc] [--write]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import itertools
+import json
 import os
 import sys
 from pathlib import Path
@@ -28,11 +32,17 @@ import numpy as np  # noqa: E402
 from bench.retrieval import SETS, build  # noqa: E402
 from embeddings import get_embedder  # noqa: E402
 from qa import QA, AbstentionSettings  # noqa: E402
-from qa.answer import is_answerable  # noqa: E402
+from qa.abstention import (  # noqa: E402
+    MODEL_PATH,
+    QUERY_FEATURES,
+    AbstentionModel,
+    query_features,
+    unseen_share,
+)
 from qa.evaluation import load_questions  # noqa: E402
 from qa.retrieval import SearchResult  # noqa: E402
 
-Rows = list[tuple[bool, list[SearchResult]]]
+Rows = list[tuple[bool, list[SearchResult], np.ndarray]]
 
 
 def collect(embedder: str, names: list[str]) -> dict[tuple[str, str], Rows]:
@@ -45,19 +55,54 @@ def collect(embedder: str, names: list[str]) -> dict[tuple[str, str], Rows]:
             continue
         qa = QA.open(build(embedder, spec.corpus, name))
         for part in ("tune", "report"):
-            rows[(name, part)] = [
-                (bool(q.gold), qa.search(q.question, top_k=10).results[:5])
-                for q in load_questions(spec.questions, part)
-            ]
+            reader = qa.reader()
+            data: Rows = []
+            for question in load_questions(spec.questions, part):
+                results = qa.search(question.question, top_k=10).results[:5]
+                unseen = unseen_share(question.question, reader.sparse)
+                features = query_features(question.question, results, unseen)
+                data.append((bool(question.gold), results, features))
+            rows[(name, part)] = data
     return rows
 
 
-def score(rows: Rows, settings: AbstentionSettings) -> tuple[float, float]:
+class Signals:
+    """The decision's inputs for a list of questions as arrays (questions x top 3),
+    so a grid of thresholds is scored with array operations."""
+
+    def __init__(self, rows: Rows, top_n: int = 3) -> None:
+        shape = (len(rows), top_n)
+        self.exact = np.zeros(shape, dtype=bool)
+        self.coverage = np.zeros(shape)
+        self.dense = np.full(shape, -1.0)
+        self.gold = np.array([gold for gold, _, _ in rows], dtype=bool)
+        self.features = np.array([features for _, _, features in rows])
+        for row, (_, results, _) in enumerate(rows):
+            for column, result in enumerate(results[:top_n]):
+                signals = result.signals
+                self.exact[row, column] = signals.exact
+                self.coverage[row, column] = signals.coverage or 0.0
+                self.dense[row, column] = max(signals.dense, signals.sentence_dense)
+
+    def answerable(self, settings: AbstentionSettings) -> np.ndarray:
+        """Vectorised :func:`qa.answer.is_answerable` (tested equal in tests/test_ranking.py)."""
+        yes = self.exact | (self.coverage >= settings.min_coverage)
+        if settings.min_dense is not None:
+            yes |= self.dense >= settings.min_dense
+        if settings.mixed_dense is not None:
+            yes |= (self.coverage >= settings.mixed_coverage) & (self.dense >= settings.mixed_dense)
+        return yes.any(axis=1)
+
+
+def score(signals: Signals, settings: AbstentionSettings) -> tuple[float, float]:
     """(share of unanswerable questions abstained on, share of answerable ones abstained on)."""
-    unanswerable = [r for g, r in rows if not g]
-    answerable = [r for g, r in rows if g]
-    right = sum(not is_answerable(r, settings) for r in unanswerable) / max(len(unanswerable), 1)
-    false = sum(not is_answerable(r, settings) for r in answerable) / max(len(answerable), 1)
+    return rates(signals, ~signals.answerable(settings))
+
+
+def rates(signals: Signals, abstains: np.ndarray) -> tuple[float, float]:
+    unanswerable, answerable = ~signals.gold, signals.gold
+    right = float(abstains[unanswerable].mean()) if unanswerable.any() else 0.0
+    false = float(abstains[answerable].mean()) if answerable.any() else 0.0
     return right, false
 
 
@@ -66,8 +111,13 @@ def main() -> None:
     parser.add_argument("--embedder", default="e5")
     parser.add_argument("--sets", default="samples,laws,cmrc")
     parser.add_argument("--max-false", type=float, default=0.05)
+    parser.add_argument(
+        "--write", action="store_true", help="Store the model in qa/abstention.json."
+    )
     args = parser.parse_args()
-    rows = collect(args.embedder, args.sets.split(","))
+    rows = {
+        key: Signals(data) for key, data in collect(args.embedder, args.sets.split(",")).items()
+    }
     tune = [key for key in rows if key[1] == "tune"]
     dense_grid = (
         [None, *np.arange(0.80, 0.97, 0.005)]
@@ -92,14 +142,69 @@ def main() -> None:
             best = (key, settings)
     assert best is not None
     chosen = best[1]
-    shipped = AbstentionSettings.for_embedder(get_embedder(args.embedder).id)
-    print("| settings | set | part | abstain ok | false abstain |")
+    model = fit_model([rows[key] for key in tune], args.max_false)
+    print("| decision | set | part | abstain ok | false abstain |")
     print("|---|---|---|---|---|")
-    for label, settings in (("best on tune", chosen), ("shipped", shipped)):
-        for (name, part), data in rows.items():
-            right, false = score(data, settings)
+    for label, decide in (
+        ("learned (shipped)" if args.write else "learned", lambda s: ~learned(model, s)),
+        ("best threshold rule on tune", lambda s: ~s.answerable(chosen)),
+    ):
+        for (name, part), signals in rows.items():
+            right, false = rates(signals, decide(signals))
             print(f"| {label} | {name} | {part} | {right:.2f} | {false:.2f} |")
-    print(f"best on tune: {chosen}")
+    print(f"\nthreshold rule: {chosen}")
+    print(
+        f"learned: threshold {model.threshold:.3f}, weights "
+        + ", ".join(f"{n} {w:+.2f}" for n, w in zip(QUERY_FEATURES, model.weights, strict=True))
+    )
+    if args.write:
+        embedder_id = get_embedder(args.embedder).id
+        stored = json.loads(MODEL_PATH.read_text(encoding="utf-8")) if MODEL_PATH.exists() else {}
+        models = stored.get("models", {})
+        models[embedder_id] = model.as_dict()
+        MODEL_PATH.write_text(
+            json.dumps(
+                {"command": "bench/abstention.py --write", "trained": datetime.date.today().isoformat(), "models": models},
+                ensure_ascii=False, indent=1,
+            ) + "\n",
+            encoding="utf-8",
+        )  # fmt: skip
+        print(f"wrote {MODEL_PATH} [{embedder_id}]")
+
+
+def learned(model: AbstentionModel, signals: Signals) -> np.ndarray:
+    """Answerable? for every question of a set, by the learned model."""
+    return np.array([model.answerable(features) for features in signals.features], dtype=bool)
+
+
+def fit_model(sets: list[Signals], max_false: float) -> AbstentionModel:
+    """A logistic model on the pooled tune sets (each set weighs the same), with the
+    highest threshold whose false abstentions stay within ``max_false`` on every set."""
+    from sklearn.linear_model import LogisticRegression
+
+    features = np.vstack([s.features for s in sets])
+    labels = np.concatenate([s.gold for s in sets])
+    weights = np.concatenate([np.full(len(s.gold), 1.0 / len(s.gold)) for s in sets])
+    means = features.mean(axis=0)
+    scales = features.std(axis=0)
+    scales[scales == 0] = 1.0
+    classifier = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced")
+    classifier.fit((features - means) / scales, labels, sample_weight=weights * len(weights))
+    model = AbstentionModel(
+        tuple(float(w) for w in classifier.coef_[0]),
+        tuple(float(m) for m in means),
+        tuple(float(s) for s in scales),
+        float(classifier.intercept_[0]),
+        0.5,
+    )
+    best = 0.0
+    for threshold in np.arange(0.01, 0.99, 0.005):
+        candidate = AbstentionModel(
+            model.weights, model.means, model.scales, model.bias, float(threshold)
+        )
+        if all(rates(s, ~learned(candidate, s))[1] <= max_false for s in sets):
+            best = float(threshold)
+    return AbstentionModel(model.weights, model.means, model.scales, model.bias, round(best, 3))
 
 
 if __name__ == "__main__":

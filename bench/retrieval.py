@@ -31,7 +31,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -75,22 +75,32 @@ SETS: dict[str, QuestionSet] = {
     ),
 }
 
+RRF = RetrievalSettings(fusion="rrf")
 VARIANTS: dict[str, RetrievalSettings] = {
     "default": RetrievalSettings(),
-    "rrf": RetrievalSettings(fusion="rrf"),
     "learned": RetrievalSettings(fusion="learned"),
-    "convex": RetrievalSettings(fusion="convex"),
-    "rrf-dense2": RetrievalSettings(dense_weight=2.0),
-    "rrf-sparse1": RetrievalSettings(sparse_weight=1.0),
-    "rrf-k20": RetrievalSettings(rrf_k=20),
-    "headings-1.0": RetrievalSettings(heading_weight=1.0),
-    "no-exact": RetrievalSettings(exact_weight=0.0),
-    "no-author-title": RetrievalSettings(author_weight=0.0, title_weight=0.0),
-    "bm25-only": RetrievalSettings(
-        dense_weight=0.0, exact_weight=0.0, author_weight=0.0, title_weight=0.0, heading_weight=1.0
+    "rrf": RRF,
+    "convex": replace(RRF, fusion="convex"),
+    "rrf-dense2": replace(RRF, dense_weight=2.0),
+    "rrf-sparse1": replace(RRF, sparse_weight=1.0),
+    "rrf-k20": replace(RRF, rrf_k=20),
+    "no-exact": replace(RRF, exact_weight=0.0),
+    "no-author-title": replace(RRF, author_weight=0.0, title_weight=0.0),
+    "bm25-only": replace(
+        RRF,
+        dense_weight=0.0,
+        exact_weight=0.0,
+        author_weight=0.0,
+        title_weight=0.0,
+        heading_weight=1.0,
     ),
-    "dense-only": RetrievalSettings(
-        sparse_weight=0.0, exact_weight=0.0, author_weight=0.0, title_weight=0.0, heading_weight=1.0
+    "dense-only": replace(
+        RRF,
+        sparse_weight=0.0,
+        exact_weight=0.0,
+        author_weight=0.0,
+        title_weight=0.0,
+        heading_weight=1.0,
     ),
 }
 

@@ -2,7 +2,8 @@
 (or optional LLM) answers with abstention, evaluation - behind one facade,
 :class:`qa.facade.QA`."""
 
-from .answer import NOT_FOUND, AbstentionSettings, Answer, Citation, quote_card
+from .abstention import AbstentionSettings
+from .answer import NOT_FOUND, Answer, Citation, quote_card
 from .facade import QA, AnswerUpdate, SearchResponse
 from .llm import LLMError, LLMSettings
 from .retrieval import Filters, HybridRetriever, Location, RetrievalSettings, SearchResult

@@ -15,61 +15,6 @@ from .verify import Verification
 NOT_FOUND = "资料中未找到与此问题直接相关的内容。"
 
 
-@dataclass(frozen=True)
-class AbstentionSettings:
-    """When to say "not found" (calibrated on the development sets: bench/abstention.py,
-    docs/DECISIONS.md).
-
-    A question counts as answerable when a top candidate contains a phrase of
-    the query verbatim, or covers enough of the question's informative words
-    (IDF-weighted), or is semantically close enough, or is moderately both.
-    Dense thresholds depend on the embedder's similarity scale, so they are
-    calibrated per embedder (:data:`CALIBRATED`); for an embedder without a
-    calibration only the lexical signals decide.
-    """
-
-    min_coverage: float = 0.6
-    min_dense: float | None = None
-    mixed_coverage: float = 0.35
-    mixed_dense: float | None = None
-    top_n: int = 3  # candidates whose signals are considered
-
-    @classmethod
-    def for_embedder(cls, embedder_id: str) -> AbstentionSettings:
-        return CALIBRATED.get(embedder_id, cls())
-
-
-# Per-embedder thresholds from bench/abstention.py (see docs/DECISIONS.md).
-CALIBRATED: dict[str, AbstentionSettings] = {
-    "multilingual-e5-small-q4": AbstentionSettings(
-        min_coverage=0.5, min_dense=0.89, mixed_coverage=0.3, mixed_dense=0.875
-    ),
-    "use-multilingual-v3": AbstentionSettings(
-        min_coverage=0.45, min_dense=0.38, mixed_coverage=0.2, mixed_dense=0.34
-    ),
-}
-
-
-def is_answerable(results: list[SearchResult], settings: AbstentionSettings) -> bool:
-    """The abstention decision, from the signals of the top candidates."""
-    for result in results[: settings.top_n]:
-        signals = result.signals
-        coverage = signals.coverage or 0.0
-        # the closer of the two grains: a paraphrase may match one sentence only
-        dense = max(signals.dense, signals.sentence_dense)
-        if signals.exact or coverage >= settings.min_coverage:
-            return True
-        if settings.min_dense is not None and dense >= settings.min_dense:
-            return True
-        if (
-            settings.mixed_dense is not None
-            and coverage >= settings.mixed_coverage
-            and dense >= settings.mixed_dense
-        ):
-            return True
-    return False
-
-
 def format_date(date: str | None) -> str | None:
     """ISO date as people write it in Chinese: 2023年9月27日."""
     if not date:

@@ -21,14 +21,15 @@ from corpus.store import CollectionError, StoredDocument, default_index_path
 from embeddings.base import Embedder
 from embeddings.collection import Collection, CollectionReader
 
-from .answer import (
-    NOT_FOUND,
+from .abstention import (
+    AbstentionModel,
     AbstentionSettings,
-    Answer,
-    Citation,
-    compose_extractive,
     is_answerable,
+    model_for,
+    query_features,
+    unseen_share,
 )
+from .answer import NOT_FOUND, Answer, Citation, compose_extractive
 from .followup import contextual_query
 from .llm import LLMError, LLMSettings, build_messages, chat_model, stream_answer
 from .retrieval import (
@@ -168,7 +169,21 @@ class QA:
             snapshot.reader, self.retrieval_settings, self.reranker, snapshot.lexicon
         )
         results = retriever.search(query, top_k, filters, sort, diversify)
-        return SearchResponse(query, results, is_answerable(results, self.abstention))
+        return SearchResponse(query, results, self._answerable(query, results, snapshot))
+
+    def _answerable(self, query: str, results: list[SearchResult], snapshot: _Snapshot) -> bool:
+        model = self.abstention_model
+        if model is None:
+            return is_answerable(results, self.abstention)
+        unseen = unseen_share(query, snapshot.reader.sparse)
+        return bool(results) and model.answerable(query_features(query, results, unseen))
+
+    @property
+    def abstention_model(self) -> AbstentionModel | None:
+        """The learned decision for the collection's embedder, unless thresholds were given."""
+        if self._abstention is not None:
+            return None
+        return model_for(self.reader().embedder.id)
 
     quotes = search
 

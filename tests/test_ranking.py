@@ -189,3 +189,39 @@ def test_quotes_and_law_articles_are_found_by_their_words(tmp_path: Path) -> Non
     assert top.passage.text.startswith("第四十四条") and top.signals.exact
     quoted = qa.search("“劳模精神、劳动精神、工匠精神”", top_k=3).results[0]
     assert "工匠精神" in quoted.passage.text and quoted.signals.exact
+
+
+def test_learned_abstention_model_round_trip_and_decision() -> None:
+    from qa.abstention import QUERY_FEATURES, AbstentionModel
+
+    model = AbstentionModel(
+        weights=tuple(1.0 if n == "coverage_top" else 0.0 for n in QUERY_FEATURES),
+        means=tuple(0.0 for _ in QUERY_FEATURES),
+        scales=tuple(1.0 for _ in QUERY_FEATURES),
+        bias=-0.5,
+        threshold=0.5,
+    )
+    covered = np.zeros(len(QUERY_FEATURES))
+    covered[QUERY_FEATURES.index("coverage_top")] = 1.0
+    assert model.answerable(covered) and not model.answerable(np.zeros(len(QUERY_FEATURES)))
+    assert AbstentionModel.from_dict(model.as_dict()) == model
+    data = model.as_dict()
+    data["features"] = ["other"]
+    with pytest.raises(ValueError, match="abstention.py"):
+        AbstentionModel.from_dict(data)
+
+
+def test_unseen_share_counts_words_no_passage_holds() -> None:
+    from qa.abstention import unseen_share
+
+    index = BM25Index()
+    index.add([1, 2], [["工会", "职工"], ["劳模", "精神"]])
+    assert unseen_share("工会职工", index) == 0.0
+    assert unseen_share("红烧肉", index) == 1.0
+    assert 0.0 < unseen_share("工会红烧肉", index) < 1.0
+
+
+def test_out_of_collection_question_is_refused_with_nearest_passages(sample_collection: Path) -> None:
+    qa = QA.open(sample_collection)
+    answer = qa.ask("红烧肉怎么做才好吃？")
+    assert not answer.answerable and answer.related

@@ -9,7 +9,8 @@ import pytest
 
 from corpus.store import StoredPassage
 from qa import QA, AbstentionSettings, Filters, quote_card
-from qa.answer import compose_extractive, format_date, is_answerable
+from qa.abstention import is_answerable
+from qa.answer import compose_extractive, format_date
 from qa.retrieval import (
     Location,
     SearchResult,

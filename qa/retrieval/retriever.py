@@ -213,6 +213,14 @@ class HybridRetriever:
         if ranker is not None:
             ids, features = self.features(lists, vector, tokens, idf)
             fused = dict(zip(ids, ranker.score(features).tolist(), strict=True))
+            if exact and fused:
+                # Text the user quoted verbatim, or the article they named, is what
+                # they asked for: it goes first whatever the other signals say
+                # (too rare in the training questions for the ranker to learn it).
+                lift = max(fused.values()) - min(fused.values()) + 1.0
+                for item in exact:
+                    if item in fused:
+                        fused[item] += lift
         elif settings.fusion == "convex":
             fused = convex_fusion(dense, sparse, settings.convex_alpha)
             extras = (

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 class RetrievalSettings:
     """Knobs of the pipeline; defaults are the measured choices in docs/DECISIONS.md."""
 
-    fusion: str = "rrf"  # "rrf" or "convex"
+    fusion: str = "learned"  # "learned" (the trained ranker; RRF without one), "rrf", "convex"
     rrf_k: int = 60
     dense_weight: float = 1.0
     sparse_weight: float = 1.5  # BM25 over jieba words is the stronger signal on Chinese text
