@@ -207,7 +207,7 @@ def test_learned_abstention_model_round_trip_and_decision() -> None:
     assert AbstentionModel.from_dict(model.as_dict()) == model
     data = model.as_dict()
     data["features"] = ["other"]
-    with pytest.raises(ValueError, match="abstention.py"):
+    with pytest.raises(ValueError, match=r"abstention\.py"):
         AbstentionModel.from_dict(data)
 
 
@@ -221,7 +221,9 @@ def test_unseen_share_counts_words_no_passage_holds() -> None:
     assert 0.0 < unseen_share("工会红烧肉", index) < 1.0
 
 
-def test_out_of_collection_question_is_refused_with_nearest_passages(sample_collection: Path) -> None:
+def test_out_of_collection_question_is_refused_with_nearest_passages(
+    sample_collection: Path,
+) -> None:
     qa = QA.open(sample_collection)
     answer = qa.ask("红烧肉怎么做才好吃？")
     assert not answer.answerable and answer.related
