@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from ui.export import read_docx_footnotes
-from ui.web import accept_uploads, safe_upload_name, store_upload
+from ui.uploads import accept_uploads, safe_upload_name, store_upload
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
