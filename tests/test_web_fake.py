@@ -4,6 +4,7 @@ browser - and the app itself serving its API over the fake."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import os
 import time
@@ -425,15 +426,20 @@ def test_failed_logins_are_slowed_and_lock_the_user_out() -> None:
 
     async def attempts() -> list[bool]:
         started = time.monotonic()
-        wrong = await asyncio.gather(*(throttle("writer", f"guess{i}") for i in range(3)))
+        wrong = await asyncio.gather(*(throttle.check("writer", f"guess{i}") for i in range(3)))
         # failures queue behind each other even when sent in parallel
         assert time.monotonic() - started >= 3 * 0.05
-        return [*wrong, await throttle("writer", "secret"), await throttle("other", "secret")]
+        return [
+            *wrong,
+            await throttle.check("writer", "secret"),
+            await throttle.check("other", "secret"),
+        ]
 
     assert asyncio.run(attempts()) == [False, False, False, False, False]
     assert throttle.locked("writer")
     fresh = LoginThrottle({"writer": "secret"}, delay=0.0)
-    assert asyncio.run(fresh("writer", "secret")) is True
+    assert asyncio.run(fresh.check("writer", "secret")) is True
+    assert inspect.iscoroutinefunction(fresh.check)  # what Gradio awaits
 
 
 def test_import_roots_refuse_everything_when_none(tmp_path: Path) -> None:

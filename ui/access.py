@@ -98,7 +98,7 @@ class Operators:
 
 @dataclass
 class LoginThrottle:
-    """Gradio's ``auth=`` callable: checks a password and slows down guessing.
+    """Gradio's ``auth=`` callable (:meth:`check`): checks a password and slows down guessing.
 
     Every failed login waits ``delay`` seconds, one failure at a time for the
     whole server (so parallel guesses queue up instead of multiplying), and a
@@ -140,7 +140,10 @@ class LoginThrottle:
             self.locked_until[username] = now + self.lockout
             self.failures.pop(username, None)
 
-    async def __call__(self, username: str, password: str) -> bool:
+    async def check(self, username: str, password: str) -> bool:
+        """The ``auth=`` callable. A bound coroutine function, not ``__call__``: Gradio
+        awaits only what ``inspect.iscoroutinefunction`` recognises, and would take
+        the un-awaited coroutine of an async ``__call__`` for a successful login."""
         if not self.locked(username) and self._check(username, password):
             self.failures.pop(username, None)
             return True

@@ -487,7 +487,7 @@ def serve(
     app.queue(default_concurrency_limit=4).launch(
         server_name=host,
         server_port=port,
-        auth=LoginThrottle(dict(credentials)) if credentials else None,
+        auth=LoginThrottle(dict(credentials)).check if credentials else None,
         inbrowser=False,
         share=False,
         quiet=True,

@@ -48,6 +48,29 @@
     }
   }
 
+  // Gradio's own controls are labelled by the browser's language, and some
+  // (the chat's scroll button) only in English; the page is Chinese throughout.
+  const LABELS = {
+    'Scroll down': '滚动到最新', 'Clear': '清空', 'Copy message': '复制', 'Copy': '复制',
+    'Copy conversation': '复制对话', 'Remove': '移除', 'Download': '下载', 'Close': '关闭',
+    'Open': '打开', 'Like': '赞', 'Dislike': '踩', 'Retry': '重试', 'Undo': '撤销',
+  };
+  function relabel(root) {
+    root.querySelectorAll('[aria-label], [title]').forEach(function (element) {
+      ['aria-label', 'title'].forEach(function (name) {
+        const chinese = LABELS[element.getAttribute(name)];
+        if (chinese) element.setAttribute(name, chinese);
+      });
+    });
+  }
+  let pending = false;
+  new MutationObserver(function () {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(function () { pending = false; relabel(document); });
+  }).observe(document.documentElement, {subtree: true, childList: true, attributes: true,
+                                        attributeFilter: ['aria-label', 'title']});
+
   document.addEventListener('click', function (event) {
     const target = event.target instanceof Element ? event.target : null;
     if (!target) return;
