@@ -292,8 +292,12 @@ def test_export_writes_markdown_and_word(tmp_path: Path) -> None:
     markdown, word, message = actions.export([ITEM.as_dict(), OTHER.as_dict()])
     assert markdown and word and "2 条" in message
     assert "[^1]: 《假文档》，张三，2023年5月1日，第3段" in markdown.read_text(encoding="utf-8")
-    body, notes = read_docx_footnotes(word)
+    os.utime(markdown.parent, (0, 0))  # an old export is removed by the next one
+    _, again, _ = actions.export([ITEM.as_dict()])
+    assert again and again.exists() and not markdown.exists()
+    body, notes = read_docx_footnotes(again)
     assert body[1].startswith("“要团结奋斗。”")
+    assert notes == ["《假文档》，张三，2023年5月1日，第3段"]
     assert notes[0] == "《假文档》，张三，2023年5月1日，第3段"
 
 

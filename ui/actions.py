@@ -14,6 +14,7 @@ uploaded and exported files are left to Gradio's cache, which it clears.
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -34,6 +35,7 @@ from .uploads import accept_uploads
 HISTORY_TURNS = 5
 MAX_QUESTION_CHARS = 2000
 MAX_BASKET = 500
+EXPORT_MAX_AGE = 3600.0
 
 Message = dict[str, Any]  # {"role": "user" | "assistant", "content": html}
 History = list[tuple[str, str]]  # (question, answer text) - what follow-up questions need
@@ -316,6 +318,7 @@ class WebActions:
         items = self.basket_items(basket)
         if not items:
             return None, None, strings.BASKET_EMPTY
+        self._prune_exports()
         # one folder per export: two writers exporting in the same second get their own files
         folder = Path(tempfile.mkdtemp(prefix="export-", dir=self.export_dir))
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -323,6 +326,17 @@ class WebActions:
         markdown.write_text(to_markdown(items), encoding="utf-8")
         word = to_docx(items, folder / f"素材篮-{stamp}.docx")
         return markdown, word, strings.EXPORTED.format(count=len(items))
+
+    def _prune_exports(self, age: float = EXPORT_MAX_AGE) -> None:
+        """Exports older than ``age`` seconds go: Gradio has copied them into its own
+        cache (cleared by ``delete_cache``) when it sent them to the browser."""
+        cutoff = time.time() - age
+        for folder in self.export_dir.glob("export-*"):
+            try:
+                if folder.stat().st_mtime < cutoff:
+                    shutil.rmtree(folder, ignore_errors=True)
+            except OSError:
+                continue
 
     # ------------------------------------------------------------------ library
 

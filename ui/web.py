@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# Gradio keeps timing records of the last N events (read when the queue is created);
+# its default of 10,000 is several megabytes the page never looks at.
+os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "500")
 
 # At module level (not inside create_app) because Gradio finds the gr.Request
 # parameter of a handler by resolving its type hint in the module's globals.
@@ -32,9 +35,11 @@ from .actions import Facade, WebActions
 
 DEFAULT_MAX_UPLOAD_MB = 50
 UPLOAD_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"]
-# Sessions (one per browser tab or API client) whose state Gradio keeps; each
-# holds a copy of the page's configuration, so an unbounded number of API
-# clients would grow the server without limit (see bench/web_memory.py).
+# Sessions (one per browser tab or API client) whose state Gradio keeps. Each
+# holds a copy of the page's configuration (~100 KB); Gradio's default of
+# 10,000 let the server grow by that much per new API client up to ~1 GB
+# (bench/web_memory.py). 200 open conversations is plenty for one machine;
+# the oldest session beyond that loses its chat history, nothing else.
 SESSION_CAPACITY = 200
 
 __all__ = ["DEFAULT_MAX_UPLOAD_MB", "Facade", "create_app", "launch_options", "static_text"]
@@ -170,7 +175,9 @@ def create_app(
 
     private: dict[str, Any] = {"api_visibility": "private"}
     modes = actions.modes()
-    with gr.Blocks(title=strings.TITLE, analytics_enabled=False) as app:
+    # Gradio's cache holds every upload and export it served; files older than a
+    # day are deleted hourly, so the server's disk does not fill up with them.
+    with gr.Blocks(title=strings.TITLE, analytics_enabled=False, delete_cache=(3600, 86400)) as app:
         with gr.Column(elem_id="yw-header"):
             gr.Markdown(f"## {strings.HEADING}", elem_id="yw-title")
             info = gr.Markdown(elem_id="yw-info")
@@ -254,10 +261,16 @@ def create_app(
                 export_status = gr.Markdown(elem_id="yw-export-status")
                 with gr.Row():
                     markdown_file = gr.File(
-                        label=strings.MARKDOWN_FILE, interactive=False, elem_id="yw-md-file"
+                        label=strings.MARKDOWN_FILE,
+                        interactive=False,
+                        elem_id="yw-md-file",
+                        height=90,
                     )
                     word_file = gr.File(
-                        label=strings.WORD_FILE, interactive=False, elem_id="yw-docx-file"
+                        label=strings.WORD_FILE,
+                        interactive=False,
+                        elem_id="yw-docx-file",
+                        height=90,
                     )
             with gr.Tab(strings.TAB_LIBRARY, id="library"):
                 with gr.Column(visible=False, elem_id="yw-library-admin") as admin:
