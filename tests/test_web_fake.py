@@ -488,3 +488,27 @@ def test_app_over_a_fake_facade_serves_the_api() -> None:
         app.close()
     assert fake.calls == ["search:团结", "ask:团结吗:extractive"]
     assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
+
+
+def test_api_clients_do_not_grow_the_server_without_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Gradio keeps a copy of the page's configuration per session (~100 KB); with its
+    default of 10,000 sessions every new API client grew the server (bench/web_memory.py)."""
+    from gradio_client import Client
+
+    import ui.web
+    from ui.web import create_app, launch_options
+
+    monkeypatch.setattr(ui.web, "SESSION_CAPACITY", 10)
+    app = create_app(FakeQA())
+    app.queue().launch(
+        prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True,
+        **launch_options(50),
+    )  # fmt: skip
+    try:
+        client = Client(app.local_url, verbose=False)
+        for _ in range(25):
+            client.reset_session()  # a new client, as a script calling the API would be
+            client.predict("团结", 1, api_name="/search")
+        assert len(app.state_holder.session_data) <= 10
+    finally:
+        app.close()
