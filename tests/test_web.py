@@ -725,9 +725,10 @@ def test_llm_answer_in_the_browser(
             and answer.locator(".yw-unverified").inner_text() == "【未核实】"
         )
         assert "大模型" in answer.locator(".yw-verify").inner_text()
+        answer.locator(".yw-text").scroll_into_view_if_needed()
+        _shot(page, "chat-llm")
         answer.locator("a.yw-cite").first.click()
         page.wait_for_selector(".yw-source.yw-flash")
-        _shot(page, "chat-llm")
         context.close()
     finally:
         _stop(process)
