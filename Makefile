@@ -6,12 +6,14 @@ export HF_HUB_OFFLINE = 1
 export TRANSFORMERS_OFFLINE = 1
 
 # Serve the web page over the bundled sample collection (offline), building it on first run.
-# HOST=0.0.0.0 AUTH=user:pass make run  serves it on the LAN.
+# HOST=0.0.0.0 AUTH_FILE=logins.txt make run  serves it on the LAN (one user:password per
+# line; the first user may change the collection). IMPORT_ROOT=DIR allows folder import below DIR.
+# AUTH=user:pass still works but shows the password to every user of the machine in `ps`.
 HOST ?= 127.0.0.1
 PORT ?= 7860
 run:
 	@scripts/setup.sh run
-	.venv/bin/yinwen serve --sample --host $(HOST) --port $(PORT) $(if $(AUTH),--auth $(AUTH),)
+	.venv/bin/yinwen serve --sample --host $(HOST) --port $(PORT) $(if $(AUTH_FILE),--auth-file $(AUTH_FILE),) $(if $(AUTH),--auth $(AUTH),) $(if $(IMPORT_ROOT),--import-root $(IMPORT_ROOT),)
 
 # Lint, format check, type check and the whole test suite.
 test:

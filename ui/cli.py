@@ -422,9 +422,17 @@ def eval_command(
     help="Address to listen on (0.0.0.0 for the LAN).",
 )
 @click.option("--port", default=7860, show_default=True, type=int)
-@click.option("--auth", default=None, help="user:password required to open the page.")
 @click.option("--auth-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="File with one user:password per line.")  # fmt: skip
+              help="File with one user:password per line (logins required to open the page).")  # fmt: skip
+@click.option("--auth", default=None,
+              help="user:password (visible to other users in `ps`; prefer --auth-file).")  # fmt: skip
+@click.option("--admin", "admins", multiple=True,
+              help="With auth: a user who may upload, import and remove documents (repeatable; "
+                   "default: the first user of --auth-file/--auth).")  # fmt: skip
+@click.option("--import-root", "import_roots", multiple=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Server directory whose folders the page may import (repeatable; "
+                   "none: no folder import).")  # fmt: skip
 @click.option(
     "--sample", is_flag=True, help="Build the collection from the bundled samples if it is empty."
 )
@@ -435,14 +443,18 @@ def serve(
     index_dir: Path | None,
     host: str,
     port: int,
-    auth: str | None,
     auth_file: Path | None,
+    auth: str | None,
+    admins: tuple[str, ...],
+    import_roots: tuple[Path, ...],
     sample: bool,
     max_upload_mb: int,
 ) -> None:
     """Serve the web page (chat, quote search, basket, library) for a collection."""
     from corpus import samples_path
     from embeddings.collection import Collection
+
+    from .access import ImportRoots, LoginThrottle, Operators
 
     index = _index_path(index_dir)
     credentials = _credentials(auth, auth_file)
@@ -452,6 +464,13 @@ def serve(
             "and change this collection",
             err=True,
         )
+    users = [user for user, _ in credentials]
+    unknown = [name for name in admins if name not in users]
+    if admins and not credentials:
+        _fail("--admin needs --auth-file or --auth")
+    if unknown:
+        _fail(f"--admin {unknown[0]}: no such user in --auth-file/--auth")
+    operators = Operators(auth_on=bool(credentials), names=frozenset(admins or users[:1]))
     collection = Collection(index)
     try:
         empty = not collection.directory.exists()
@@ -465,12 +484,19 @@ def serve(
     qa = _open_qa(index)
     from ui.web import create_app, launch_options
 
-    app = create_app(qa, uploads=index / "uploads", max_upload_mb=max_upload_mb)
+    app = create_app(
+        qa,
+        uploads=index / "uploads",
+        max_upload_mb=max_upload_mb,
+        import_roots=ImportRoots.of(import_roots),
+        operators=operators,
+        browser_secret=_browser_secret(index),
+    )
     click.echo(f"yinwen: serving {index} on http://{host}:{port}", err=True)
     app.queue(default_concurrency_limit=4).launch(
         server_name=host,
         server_port=port,
-        auth=credentials or None,
+        auth=LoginThrottle(dict(credentials)).check if credentials else None,
         inbrowser=False,
         share=False,
         quiet=True,
@@ -478,11 +504,30 @@ def serve(
     )
 
 
+def _browser_secret(index: Path) -> str:
+    """The key the page encrypts each browser's basket with, kept beside the
+    collection so that baskets stay readable after the server restarts."""
+    import secrets
+
+    path = index / "web-secret"
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        secret = secrets.token_hex(16)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(secret)
+        return secret
+
+
 def _credentials(auth: str | None, auth_file: Path | None) -> list[tuple[str, str]]:
     pairs = []
-    lines = [auth] if auth else []
+    lines = []
     if auth_file:
         lines += auth_file.read_text(encoding="utf-8").splitlines()
+    if auth:
+        lines.append(auth)
     for line in lines:
         line = line.strip()
         if not line or line.startswith("#"):

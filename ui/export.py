@@ -32,12 +32,36 @@ class BasketItem:
         """《title》，author，YYYY年M月D日，第n段 — as complete as the metadata allows."""
         return "，".join(citation_parts(self.title, self.author, self.date, self.paragraph))
 
+    def copy_text(self) -> str:
+        """“quote”（《title》，author，YYYY年M月D日，第n段） - what a writer pastes."""
+        return f"“{self.quote.strip()}”（{self.citation()}）"
+
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> BasketItem:
-        return cls(**{key: data.get(key) for key in cls.__dataclass_fields__})  # type: ignore[arg-type]
+    def from_dict(cls, data: Any) -> BasketItem:
+        """An item from JSON the browser sent back (the basket lives in the browser):
+        checked field by field, ValueError if it is not a basket item."""
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        text = {"quote", "doc_id", "path"}
+        optional = {"title", "author", "date"}
+        values: dict[str, Any] = {}
+        for key in text | optional:
+            value = data.get(key)
+            if value is None and key in optional:
+                values[key] = None
+            elif isinstance(value, str) and len(value) <= 5000:
+                values[key] = value
+            else:
+                raise ValueError(f"bad field {key}")
+        paragraph = data.get("paragraph")
+        if not isinstance(paragraph, int) or isinstance(paragraph, bool) or paragraph < 1:
+            raise ValueError("bad field paragraph")
+        if not values["quote"].strip():
+            raise ValueError("empty quote")
+        return cls(paragraph=paragraph, **values)
 
 
 def to_markdown(items: list[BasketItem]) -> str:

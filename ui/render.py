@@ -1,16 +1,27 @@
-"""HTML for the web page: answers with clickable [n] markers, source cards with
-the quoted sentence highlighted, quote cards with copy buttons. Pure functions
-over the qa types; every piece of text is escaped here."""
+"""HTML for the web page: answers with clickable [n] markers, source and quote
+cards with their actions (copy with citation, add to basket, the paragraph),
+the basket and the library tables. Pure functions over the qa types; every
+piece of text is escaped here, and the page's script (ui/static/yinwen.js)
+acts on the ``data-*`` attributes written here."""
 
 from __future__ import annotations
 
 import html
 import itertools
+import json
 import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
-from qa import NOT_FOUND, Answer, SearchResult, quote_card
+from corpus.ingest import IngestReport
+from corpus.store import StoredDocument
+from qa import Answer, SearchResult
 from qa.answer import citation_parts, format_date
 from qa.verify import UNVERIFIED_MARK
+
+from . import strings
+from .access import shown_path
+from .export import BasketItem
 
 WARNING_LABELS = {
     "spam": "出处文档疑似被注入垃圾词，引用前请核对原始出处",
@@ -18,11 +29,34 @@ WARNING_LABELS = {
     "placeholder": "出处文档含未填写的占位符",
 }
 
+# Answers in one page share the DOM, so their anchors are numbered per answer.
 _counter = itertools.count(1)
 
+# Gradio's HTML component treats its value as a template (``${…}`` and Handlebars
+# ``{{…}}``); a source text that contains them (template placeholders are common
+# in scraped pages) must stay text, so the characters are written as entities.
+_TEMPLATE_CHARACTERS = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;"})
 
-def _escape(text: str | None) -> str:
-    return html.escape(text or "", quote=True)
+
+def escape(text: str | None) -> str:
+    """Text as inert HTML, in element content and in quoted attributes alike."""
+    return html.escape(text or "", quote=True).translate(_TEMPLATE_CHARACTERS)
+
+
+def basket_item(result: SearchResult, collection: Path) -> BasketItem:
+    """What the basket keeps of a result: the verbatim sentence and the citation of
+    its earliest location (the one the quote card names)."""
+    place = result.locations[0] if result.locations else None
+    passage = result.passage
+    return BasketItem(
+        quote=result.sentence.strip(),
+        title=place.title if place else passage.title,
+        author=place.author if place else passage.author,
+        date=place.date if place else passage.date,
+        paragraph=place.paragraph if place else passage.paragraph_index + 1,
+        doc_id=place.doc_id if place else passage.doc_id,
+        path=shown_path(place.path if place else passage.path, collection),
+    )
 
 
 def provenance(result: SearchResult) -> str:
@@ -35,7 +69,7 @@ def provenance(result: SearchResult) -> str:
         passage.paragraph_index + 1,
         passage.section_title,
     )
-    return " · ".join(_escape(part) for part in parts)
+    return " · ".join(escape(part) for part in parts)
 
 
 def highlighted_passage(result: SearchResult) -> str:
@@ -44,52 +78,101 @@ def highlighted_passage(result: SearchResult) -> str:
     pieces = []
     position = passage.start
     for start, end in result.sentence_spans:
-        pieces.append(_escape(passage.text[position - passage.start : start - passage.start]))
+        pieces.append(escape(passage.text[position - passage.start : start - passage.start]))
         pieces.append(
-            f"<mark>{_escape(passage.text[start - passage.start : end - passage.start])}</mark>"
+            f"<mark>{escape(passage.text[start - passage.start : end - passage.start])}</mark>"
         )
         position = end
-    pieces.append(_escape(passage.text[position - passage.start :]))
+    pieces.append(escape(passage.text[position - passage.start :]))
     return "".join(pieces).replace("\n", "<br>")
+
+
+def paragraph_html(text: str, start: int, sentence_start: int, sentence_end: int) -> str:
+    """A whole paragraph with one span highlighted (offsets are document offsets)."""
+    a, b = sentence_start - start, sentence_end - start
+    return f"{escape(text[:a])}<mark>{escape(text[a:b])}</mark>{escape(text[b:])}"
 
 
 def warnings_html(result: SearchResult) -> str:
     shown = [WARNING_LABELS[code] for code in result.passage.warnings if code in WARNING_LABELS]
-    return "".join(f'<div class="yw-warning">⚠ {_escape(text)}</div>' for text in shown)
+    return "".join(f'<div class="yw-warning">⚠ {escape(text)}</div>' for text in shown)
 
 
-def source_card(result: SearchResult, number: int | None, anchor: str) -> str:
+def quote_actions(item: BasketItem, paragraph: str | None) -> str:
+    """Copy (the quote with its full citation), add to basket, and the paragraph."""
+    data = json.dumps(item.as_dict(), ensure_ascii=False)
+    buttons = (
+        f'<div class="yw-actions">'
+        f'<button class="yw-copy" type="button" data-copy="{escape(item.copy_text())}">'
+        f"{strings.COPY_QUOTE}</button>"
+        f'<button class="yw-add" type="button" data-item="{escape(data)}">'
+        f"{strings.ADD_TO_BASKET}</button></div>"
+    )
+    if paragraph is None:
+        return buttons
+    return (
+        f'{buttons}<details class="yw-paragraph"><summary>{strings.OPEN_PARAGRAPH}</summary>'
+        f'<div class="yw-context">{paragraph}</div></details>'
+    )
+
+
+def source_card(
+    result: SearchResult,
+    number: int | None,
+    anchor: str,
+    item: BasketItem,
+    paragraph: str | None,
+) -> str:
     label = f"[{number}] " if number is not None else ""
     others = ""
     if len(result.locations) > 1:
         places = "；".join(
-            _escape(
+            escape(
                 f"《{loc.title or ''}》第{loc.paragraph}段{'，' + (format_date(loc.date) or '') if loc.date else ''}"
             )
             for loc in result.locations
         )
-        others = f'<div class="yw-places">出现于：{places}</div>'
+        others = f'<div class="yw-places">{strings.FOUND_IN}{places}</div>'
     return (
         f'<div class="yw-source" id="{anchor}">'
         f'<div class="yw-meta">{label}{provenance(result)}</div>'
         f'<div class="yw-passage">{highlighted_passage(result)}</div>{others}{warnings_html(result)}'
-        "</div>"
+        f"{quote_actions(item, paragraph)}</div>"
     )
 
 
-def answer_html(answer: Answer) -> str:
-    """An answer for the chat: text with linked [n], the sources, the verification line."""
+def answer_copy_text(answer: Answer, items: Mapping[int, BasketItem]) -> str:
+    """The answer as a writer pastes it: the text, then each source with its citation."""
+    lines = [answer.text.strip()]
+    if answer.citations:
+        lines += ["", "来源："]
+        for citation in answer.citations:
+            item = items.get(citation.number)
+            if item is not None:
+                lines.append(f"[{citation.number}] {item.copy_text()}")
+    return "\n".join(lines)
+
+
+def answer_html(
+    answer: Answer,
+    items: Mapping[int, BasketItem],
+    paragraphs: Mapping[int, str],
+    related: Sequence[BasketItem] = (),
+) -> str:
+    """An answer for the chat: text with linked [n], the verification line, a copy
+    button, and the sources with their actions. ``items`` and ``paragraphs`` are
+    keyed by citation number; ``related`` follows ``answer.related``."""
     turn = next(_counter)
     if not answer.answerable:
-        related = "".join(
-            source_card(result, None, f"yw-rel-{turn}-{i}")
-            for i, result in enumerate(answer.related, 1)
+        cards = "".join(
+            source_card(result, None, f"yw-rel-{turn}-{i}", item, None)
+            for i, (result, item) in enumerate(zip(answer.related, related, strict=False), 1)
         )
         return (
-            f'<div class="yw-answer yw-notfound"><p>{_escape(NOT_FOUND)}</p>'
+            f'<div class="yw-answer yw-notfound"><p>{escape(answer.text)}</p>'
             + (
-                f"<details open><summary>可能相关的段落</summary>{related}</details>"
-                if related
+                f"<details open><summary>{strings.RELATED}</summary>{cards}</details>"
+                if cards
                 else ""
             )
             + "</div>"
@@ -101,67 +184,151 @@ def answer_html(answer: Answer) -> str:
         citation = by_number.get(number)
         if citation is None:
             return match.group(0)
-        tip = _escape(f"《{citation.passage.title or ''}》{citation.passage.text[:120]}")
+        tip = escape(f"《{citation.passage.title or ''}》{citation.passage.text[:120]}")
         return f'<a class="yw-cite" href="#yw-src-{turn}-{number}" title="{tip}">[{number}]</a>'
 
-    body = re.sub(r"\[(\d{1,3})\]", link, _escape(answer.text))
+    body = re.sub(r"\[(\d{1,3})\]", link, escape(answer.text))
     body = body.replace(
-        _escape(UNVERIFIED_MARK),
-        f'<span class="yw-unverified" title="未能在资料中找到这句原话">{_escape(UNVERIFIED_MARK)}</span>',
+        escape(UNVERIFIED_MARK),
+        f'<span class="yw-unverified" title="{strings.UNVERIFIED_TIP}">{escape(UNVERIFIED_MARK)}</span>',
     )
     cards = "".join(
-        source_card(c.result, c.number, f"yw-src-{turn}-{c.number}") for c in answer.citations
+        source_card(
+            c.result,
+            c.number,
+            f"yw-src-{turn}-{c.number}",
+            items[c.number],
+            paragraphs.get(c.number),
+        )
+        for c in answer.citations
     )
-    mode = "大模型" if answer.mode == "llm" else "抽取式"
-    verification = _escape(answer.verification.summary())
+    mode = strings.MODE_NAMES.get(answer.mode, answer.mode)
+    verification = escape(answer.verification.summary())
+    copy = escape(answer_copy_text(answer, items))
     return (
-        f'<div class="yw-answer"><p class="yw-text">{body}</p>'
-        f'<div class="yw-verify">{verification} · {mode}</div>'
-        f"<details open><summary>来源（{len(answer.citations)}）</summary>{cards}</details></div>"
+        f'<div class="yw-answer" data-mode="{escape(answer.mode)}"><p class="yw-text">{body}</p>'
+        f'<div class="yw-verify">{verification} · {escape(mode)}</div>'
+        f'<div class="yw-actions"><button class="yw-copy yw-copy-answer" type="button" '
+        f'data-copy="{copy}">{strings.COPY_ANSWER}</button></div>'
+        f"<details open><summary>{strings.SOURCES.format(count=len(answer.citations))}</summary>"
+        f"{cards}</details></div>"
     )
+
+
+def streaming_html(text: str) -> str:
+    """A partial answer while it streams: plain escaped text and a cursor."""
+    return f'<div class="yw-streaming">{escape(text)} ▌</div>'
+
+
+def user_html(question: str) -> str:
+    """A question as the user typed it - text, never markup."""
+    return f'<div class="yw-question">{escape(question)}</div>'
+
+
+def message_html(text: str) -> str:
+    return f'<div class="yw-message">{escape(text)}</div>'
 
 
 def results_html(
-    results: list[SearchResult], answerable: bool = True, contexts: dict[int, str] | None = None
+    results: Sequence[SearchResult],
+    items: Sequence[BasketItem],
+    answerable: bool = True,
+    contexts: Mapping[int, str] | None = None,
 ) -> str:
-    """Quote cards for the quote-search tab; ``contexts`` maps a passage id to the
-    HTML of its whole paragraph (shown on demand)."""
+    """Quote cards for the quote-search tab; ``items`` follows ``results``;
+    ``contexts`` maps a passage id to the HTML of its whole paragraph."""
     contexts = contexts or {}
     if not results:
-        return '<div class="yw-empty">没有找到结果。</div>'
-    intro = (
-        ""
-        if answerable
-        else '<div class="yw-warning">资料中可能没有直接相关的内容；以下为最接近的段落。</div>'
-    )
+        return f'<div class="yw-empty">{strings.NO_RESULTS}</div>'
+    intro = "" if answerable else f'<div class="yw-warning">{strings.NOT_ANSWERABLE_HINT}</div>'
     cards = []
-    for result in results:
-        card_text = quote_card(
-            result.sentence, result.locations[0] if result.locations else result.passage
-        )
+    for result, item in zip(results, items, strict=True):
         paragraph = contexts.get(result.passage.passage_id) or highlighted_passage(result)
-        context = f'<details><summary>查看所在段落</summary><div class="yw-context">{paragraph}</div></details>'
         others = ""
         if len(result.locations) > 1:
             others = (
-                '<div class="yw-places">同一句话还出现在：'
+                f'<div class="yw-places">{strings.ALSO_IN}'
                 + "；".join(
-                    _escape(f"《{loc.title or ''}》第{loc.paragraph}段")
+                    escape(f"《{loc.title or ''}》第{loc.paragraph}段")
                     for loc in result.locations[1:]
                 )
                 + "</div>"
             )
         cards.append(
             f'<div class="yw-card" data-rank="{result.rank}">'
-            f'<div class="yw-quote">{result.rank}. “{_escape(result.sentence.strip())}”</div>'
+            f'<div class="yw-quote">{result.rank}. “{escape(result.sentence.strip())}”</div>'
             f'<div class="yw-meta">{provenance(result)}</div>{others}{warnings_html(result)}'
-            f'<div class="yw-actions"><button class="yw-copy" type="button" data-copy="{_escape(card_text)}">复制引文</button></div>'
-            f"{context}</div>"
+            f"{quote_actions(item, paragraph)}</div>"
         )
     return intro + "".join(cards)
 
 
-def paragraph_html(text: str, start: int, sentence_start: int, sentence_end: int) -> str:
-    """A whole paragraph with one span highlighted (offsets are document offsets)."""
-    a, b = sentence_start - start, sentence_end - start
-    return f"{_escape(text[:a])}<mark>{_escape(text[a:b])}</mark>{_escape(text[b:])}"
+def basket_html(items: Sequence[BasketItem]) -> str:
+    """The basket as a numbered list, each quote with its citation and its buttons
+    (copy, up, down, remove) - no wide table, so it fits a phone."""
+    if not items:
+        return f'<div class="yw-empty">{strings.BASKET_EMPTY}</div>'
+    rows = []
+    last = len(items) - 1
+    for index, item in enumerate(items):
+        up = " disabled" if index == 0 else ""
+        down = " disabled" if index == last else ""
+        rows.append(
+            f'<li class="yw-basket-item" data-index="{index}">'
+            f'<div class="yw-quote">“{escape(item.quote)}”</div>'
+            f'<div class="yw-meta yw-citation">{escape(item.citation())}</div>'
+            f'<div class="yw-actions">'
+            f'<button class="yw-copy" type="button" data-copy="{escape(item.copy_text())}">{strings.COPY_QUOTE}</button>'
+            f'<button class="yw-basket-op" type="button" data-op="up" data-index="{index}"{up}>{strings.MOVE_UP}</button>'
+            f'<button class="yw-basket-op" type="button" data-op="down" data-index="{index}"{down}>{strings.MOVE_DOWN}</button>'
+            f'<button class="yw-basket-op yw-danger" type="button" data-op="remove" data-index="{index}">{strings.REMOVE_QUOTE}</button>'
+            "</div></li>"
+        )
+    count = f'<div class="yw-basket-count">{strings.BASKET_COUNT.format(count=len(items))}</div>'
+    return f'{count}<ol class="yw-basket-list">{"".join(rows)}</ol>'
+
+
+def table_html(headers: Sequence[str], rows: Sequence[Sequence[object]], css_class: str) -> str:
+    """A table that wraps its cells within the page width; on a phone each row
+    becomes a block with the column name before each value (see yinwen.css)."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td data-label="{escape(h)}">{escape(str(cell))}</td>'
+            for h, cell in zip(headers, row, strict=True)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return f'<table class="yw-table {css_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def documents_html(documents: Sequence[StoredDocument], collection: Path) -> str:
+    if not documents:
+        return f'<div class="yw-empty">{strings.DOCUMENTS_EMPTY}</div>'
+    rows = [
+        [
+            d.title or Path(d.path).name,
+            format_date(d.date) or strings.UNKNOWN_DATE,
+            "、".join(d.authors),
+            d.passages,
+            shown_path(d.path, collection),
+            "；".join(strings.reason(w.message) for w in d.warnings),
+        ]
+        for d in documents
+    ]
+    return table_html(strings.DOCUMENT_HEADERS, rows, "yw-documents-table")
+
+
+def report_rows(report: IngestReport) -> list[list[object]]:
+    return [
+        [
+            Path(r.path).name,
+            strings.STATUS_LABELS.get(r.status, r.status),
+            r.title or "",
+            r.passages,
+            strings.reason(r.reason) or "；".join(strings.reason(w.message) for w in r.warnings),
+        ]
+        for r in report.results
+    ]
