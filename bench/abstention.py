@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from bench.retrieval import SETS, build  # noqa: E402
+from bench.retrieval import open_sets  # noqa: E402
 from embeddings import get_embedder  # noqa: E402
-from qa import QA, AbstentionSettings  # noqa: E402
+from qa import AbstentionSettings  # noqa: E402
 from qa.abstention import (  # noqa: E402
     MODEL_PATH,
     QUERY_FEATURES,
@@ -48,12 +48,8 @@ Rows = list[tuple[bool, list[SearchResult], np.ndarray]]
 def collect(embedder: str, names: list[str]) -> dict[tuple[str, str], Rows]:
     """(set, part) -> (answerable?, top results with signals) per question."""
     rows: dict[tuple[str, str], Rows] = {}
-    for name in names:
-        spec = SETS[name]
-        if not spec.corpus.exists():
-            print(f"# skipping {name}: {spec.prepare}", file=sys.stderr)
-            continue
-        qa = QA.open(build(embedder, spec.corpus, name))
+    for spec, qa in open_sets(embedder, names):
+        name = spec.name
         for part in ("tune", "report"):
             reader = qa.reader()
             data: Rows = []

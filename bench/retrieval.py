@@ -30,7 +30,7 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -123,6 +123,16 @@ def build(embedder: str, corpus: Path, label: str | None = None) -> Path:
     if report.added_passage_ids:
         print(f"# built {path.name}: {report.passages} passages in {elapsed:.1f}s", file=sys.stderr)
     return path
+
+
+def open_sets(embedder: str, names: list[str]) -> Iterator[tuple[QuestionSet, QA]]:
+    """Each named set whose corpus is here, with its collection open (built on first use)."""
+    for name in names:
+        spec = SETS[name]
+        if not spec.corpus.exists():
+            print(f"# skipping {name}: {spec.corpus} missing ({spec.prepare})", file=sys.stderr)
+            continue
+        yield spec, QA.open(build(embedder, spec.corpus, name))
 
 
 def run(qa: QA, questions: list[Question], latencies: list[float] | None = None) -> Evaluated:
@@ -221,12 +231,8 @@ def main() -> None:
         "| abstain ok | false abstain | p50 ms |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for name in args.sets.split(","):
-        spec = SETS[name]
-        if not spec.corpus.exists():
-            print(f"# skipping {name}: {spec.corpus} missing ({spec.prepare})", file=sys.stderr)
-            continue
-        qa = QA.open(build(args.embedder, spec.corpus, name))
+    for spec, qa in open_sets(args.embedder, args.sets.split(",")):
+        name = spec.name
         qa.search("预热")  # load the model before timing
         baseline = None if args.no_langchain else langchain_pipeline(args.embedder, spec.corpus)
         for part in parts:
@@ -260,7 +266,7 @@ def print_misses(questions: list[Question], evaluated: Evaluated) -> None:
 
 
 # Re-exported for bench/abstention.py and older notes.
-__all__ = ["SETS", "build", "first_hit_rank", "run"]
+__all__ = ["SETS", "build", "first_hit_rank", "open_sets", "run"]
 
 if __name__ == "__main__":
     main()

@@ -26,8 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from bench.retrieval import SETS, build  # noqa: E402
-from qa import QA  # noqa: E402
+from bench.retrieval import open_sets  # noqa: E402
 from qa.evaluation import load_questions  # noqa: E402
 from qa.retrieval import HybridRetriever  # noqa: E402
 from qa.retrieval.features import FEATURES  # noqa: E402
@@ -38,12 +37,8 @@ from qa.text import normalise  # noqa: E402
 def collect(embedder: str, names: list[str]) -> list[tuple[np.ndarray, np.ndarray, float]]:
     """(features, labels, weight) per tune question with a right candidate."""
     questions_out: list[tuple[np.ndarray, np.ndarray, float]] = []
-    for name in names:
-        spec = SETS[name]
-        if not spec.corpus.exists():
-            print(f"# skipping {name}: {spec.prepare}", file=sys.stderr)
-            continue
-        qa = QA.open(build(embedder, spec.corpus, name))
+    for spec, qa in open_sets(embedder, names):
+        name = spec.name
         reader = qa.reader()
         retriever = HybridRetriever(reader)
         questions = [q for q in load_questions(spec.questions, "tune") if q.gold]
