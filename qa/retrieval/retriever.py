@@ -1,6 +1,8 @@
-"""The hybrid retriever: candidate lists from BM25, dense and the lexical lists,
-fused, filtered, de-duplicated, optionally diversified (MMR) and reranked,
-each result pointing at its best-matching sentence(s) and carrying its signals."""
+"""The hybrid retriever: candidate lists from BM25, passage and sentence vectors
+and the lexical lists, ranked by the learned ranker (reciprocal rank fusion
+without one), filtered, de-duplicated, optionally diversified (MMR) and
+reranked, each result pointing at its best-matching sentence(s) and carrying
+its signals."""
 
 from __future__ import annotations
 
@@ -8,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from corpus.cleaning import ends_sentence
 from corpus.store import StoredPassage
 from embeddings.collection import CollectionReader
 from embeddings.dense import SENTENCE_SLOTS
@@ -23,7 +24,7 @@ from .lexicon import Lexicon
 from .ranker import shipped_ranker
 from .rerank import Reranker
 from .results import Location, SearchResult, Signals
-from .sentences import best_sentences, is_heading_passage
+from .sentences import best_sentences, is_heading_passage, is_heading_text
 from .settings import Filters, RetrievalSettings
 
 
@@ -81,7 +82,7 @@ class HybridRetriever:
         outlines = reader.store.passage_outlines(ids)
         texts = [outlines.get(i, ("", 0))[0] for i in ids]
         sizes = [outlines.get(i, ("", 0))[1] for i in ids]
-        heading = np.array([len(text) <= 80 and not ends_sentence(text) for text in texts])
+        heading = np.array([is_heading_text(text) for text in texts])
         lengths = np.array([len(text) for text in texts])
         sentence_cosines = cosines.copy()
         if reader.sentences is not None:

@@ -57,4 +57,9 @@ def best_sentences(
 
 def is_heading_passage(passage: StoredPassage) -> bool:
     """A passage made only of heading lines (a title, not a sentence)."""
-    return len(passage.text) <= 80 and not ends_sentence(passage.text)
+    return is_heading_text(passage.text)
+
+
+def is_heading_text(text: str) -> bool:
+    """Short text that does not end like a sentence: a heading."""
+    return len(text) <= 80 and not ends_sentence(text)
