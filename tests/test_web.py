@@ -401,6 +401,19 @@ def test_upload_find_and_remove_with_confirmation(page: Any, tmp_path: Path) -> 
     _tab(page, strings.TAB_SEARCH)
     _search(page, "职工书屋 有场地、有书刊", NEW_QUOTE[:10])
     assert NEW_QUOTE[:10] in page.locator("#yw-results .yw-card").first.inner_text()
+    # the document filter lists what matches the words typed above it, and filters by it
+    page.get_by_text(strings.FILTERS).click()
+    from playwright.sync_api import expect
+
+    page.fill("#yw-doc-search textarea", "读书月")
+    page.click("#yw-doc-filter input")
+    expect(page.get_by_role("option", name=re.compile("职工书屋建设座谈会发言"))).to_have_count(0)
+    page.get_by_role("option", name=re.compile("书香阅读推广活动通知")).click()
+    page.keyboard.press("Escape")
+    _search(page, "职工书屋 有场地、有书刊", "书香阅读推广活动通知")
+    titles = page.locator("#yw-results .yw-card .yw-meta").all_inner_texts()
+    assert titles and all("书香阅读推广活动通知" in t for t in titles), titles
+    # (the filter stays on that document for the searches below; removing a document resets it)
     # an ingested payload is text; template syntax is text; a 6,000-character string wraps
     _search(page, "报名表 单位名称 材料费", "报名表由")
     assert "报名表由{{单位名称}}填写，材料费${budget}元" in page.locator("#yw-results").inner_text()
@@ -417,6 +430,12 @@ def test_upload_find_and_remove_with_confirmation(page: Any, tmp_path: Path) -> 
     assert widths[0] <= widths[1] + 1 and widths[2] <= DESKTOP["width"], widths
 
     _tab(page, strings.TAB_LIBRARY)
+    # the library lists one page; its search box finds a document by title, author or file name
+    page.fill("#yw-library-search textarea", "职工书屋 发言")
+    page.wait_for_function(
+        "document.querySelector('#yw-page-label').innerText.includes('找到 1 篇')"
+    )
+    assert "书香阅读推广活动通知" not in page.locator("#yw-documents").inner_text()
     page.click("#yw-remove-pick input")
     page.get_by_role("option", name=re.compile("职工书屋建设座谈会发言")).click()
     page.keyboard.press("Escape")

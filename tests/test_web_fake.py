@@ -7,6 +7,7 @@ import asyncio
 import inspect
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ from qa.retrieval import Location
 from qa.verify import QuoteCheck, Verification
 from ui import strings
 from ui.access import AccessError, ImportRoots, LoginThrottle, Operators, api_json, shown_path
-from ui.actions import HISTORY_TURNS, WebActions
+from ui.actions import AUTHOR_CHOICES, HISTORY_TURNS, PAGE_SIZE, PICKER_CHOICES, WebActions
 from ui.export import BasketItem
 from ui.render import escape
 from ui.uploads import accept_uploads, safe_upload_name, store_upload
@@ -311,6 +312,125 @@ def test_library_shows_chinese_only_and_no_server_paths() -> None:
     assert library.header.count("2026年11月21日") == 1 and "T21" not in library.header
     assert "multilingual-e5-small（4-bit，内置）" in library.header
     assert library.choices == [("假文档（2023-05-01）", "fake")] and library.authors == ["张三"]
+
+
+class ManyDocumentsQA(FakeQA):
+    """A fake collection of ``count`` documents: 第{i}号讲话 by 讲话人{i % 300}, in
+    讲话{i}.txt, added in order (the last one is the newest)."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.count = count
+
+    def info(self) -> dict[str, Any]:
+        return {**super().info(), "documents": self.count, "passages": self.count}
+
+    def documents(self) -> list[StoredDocument]:
+        return [
+            StoredDocument(f"doc{i:05d}", str(COLLECTION / "uploads" / f"讲话{i}.txt"), "h", "t",
+                           "txt", f"第{i}号讲话", f"2023-01-{1 + i % 28:02d}", None,
+                           [f"讲话人{i % 300}"], 1 + i % 7, 1, [], f"2026-01-01T{i:08d}")
+            for i in range(self.count)
+        ]  # fmt: skip
+
+
+def test_the_library_shows_one_page_and_pages_through_the_rest() -> None:
+    actions = WebActions(ManyDocumentsQA(2000))
+    first = actions.library()
+    assert first.pages == 40 and first.page == 1 and len(first.choices) == PAGE_SIZE
+    assert first.documents.count("<tr>") == PAGE_SIZE + 1  # the header row and one page
+    assert first.choices[0] == ("第1999号讲话（2023-01-12）", "doc01999")  # newest first
+    assert first.page_label == strings.PAGE_ALL.format(page=1, pages=40, count=2000)
+    last = actions.library(page=99)  # clamped
+    assert last.page == 40 and last.choices[-1][1] == "doc00000"
+    assert actions.library(page=0).page == 1
+    assert len(first.authors) == AUTHOR_CHOICES
+
+
+def test_the_library_search_matches_title_author_and_file_name() -> None:
+    actions = WebActions(ManyDocumentsQA(2000))
+    by_title = actions.library("第1234号")
+    assert [c[1] for c in by_title.choices] == ["doc01234"]
+    assert by_title.page_label == strings.PAGE_FOUND.format(page=1, pages=1, count=1)
+    by_author = actions.library("讲话人7 ", page=2)  # 讲话人7 and 讲话人70..79: 11 x 7 documents
+    assert by_author.page_label == strings.PAGE_FOUND.format(page=2, pages=2, count=77)
+    assert {c[1] for c in by_author.choices} >= {"doc00007", "doc00070"}
+    assert all(d.authors[0].startswith("讲话人7") for d in actions.find_documents("讲话人7"))
+    assert [d.doc_id for d in actions.find_documents("讲话42.txt")] == ["doc00042"]
+    assert [d.doc_id for d in actions.find_documents("第42号 讲话人42")] == ["doc00042"]
+    none = actions.library("红烧肉")
+    assert strings.DOCUMENTS_NOT_FOUND in none.documents and none.choices == []
+    # a document selected for removal stays a choice while the user pages or searches
+    kept = actions.library("第1234号", selected=["doc00003"])
+    assert [c[1] for c in kept.choices] == ["doc00003", "doc01234"]
+
+
+def test_pickers_list_matches_only_and_keep_what_is_selected() -> None:
+    actions = WebActions(ManyDocumentsQA(2000))
+    assert len(actions.document_choices()) == PICKER_CHOICES
+    assert actions.document_choices("第7号") == [("第7号讲话（2023-01-08）", "doc00007")]
+    chosen = actions.document_choices("第7号", ["doc01500"])
+    assert [c[1] for c in chosen] == ["doc01500", "doc00007"]
+    # authors: the most quoted first (讲话人k has documents k, k+300, ...; passages 1 + i % 7)
+    authors = actions.authors()
+    passages = {a: sum(1 + i % 7 for i in range(2000) if f"讲话人{i % 300}" == a) for a in authors}
+    assert list(passages.values()) == sorted(passages.values(), reverse=True)
+    assert actions.authors(limit=3) == authors[:3]
+
+
+def test_the_pages_first_request_does_not_grow_with_the_collection() -> None:
+    """The page's load event (header, documents, pickers, basket) carries one page
+    of documents and bounded picker choices, for 20 documents as for 2,000."""
+    import httpx
+
+    from ui.web import create_app
+
+    sizes = {}
+    for count in (20, 2000):
+        app = create_app(ManyDocumentsQA(count))
+        app.queue().launch(
+            prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True
+        )
+        try:
+            served = httpx.get(app.local_url.rstrip("/") + "/config", timeout=30)
+            config = served.json()
+            load = next(
+                d for d in config["dependencies"] if any(t[1] == "load" for t in d["targets"])
+            )
+            reply = _join(app.local_url, load["id"], [[] for _ in load["inputs"]])
+        finally:
+            app.close()
+        assert '"process_completed"' in reply and '"success": true' in reply.replace(
+            '"success":true', '"success": true'
+        )
+        sizes[count] = len(reply.encode("utf-8"))
+        ids = set(re.findall(r"doc\d{5}", reply))
+        assert len(ids) <= min(count, PAGE_SIZE + PICKER_CHOICES), count
+        assert reply.count("<tr>") <= PAGE_SIZE + 1
+        assert len(served.content) < 200_000  # the configuration: no documents at all
+        assert "doc000" not in served.text
+    assert sizes[2000] < 60_000, sizes
+    assert sizes[2000] < 2.5 * sizes[20], sizes  # 20 documents fill less than one page
+
+
+def _join(url: str, fn_index: int, data: list[Any]) -> str:
+    """One event run as the page runs it (the queue's join and its messages)."""
+    import uuid
+
+    import httpx
+
+    session = uuid.uuid4().hex
+    body = {"data": data, "fn_index": fn_index, "session_hash": session, "event_data": None,
+            "trigger_id": None}  # fmt: skip
+    lines = []
+    with httpx.Client(base_url=url, timeout=30) as http:
+        http.post("/gradio_api/queue/join", json=body).raise_for_status()
+        with http.stream("GET", "/gradio_api/queue/data", params={"session_hash": session}) as s:
+            for line in s.iter_lines():
+                lines.append(line)
+                if '"process_completed"' in line:
+                    break
+    return "\n".join(lines)
 
 
 @pytest.mark.parametrize(

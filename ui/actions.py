@@ -13,6 +13,7 @@ uploaded and exported files are left to Gradio's cache, which it clears.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import tempfile
@@ -33,6 +34,11 @@ from .export import BasketItem, to_docx, to_markdown
 from .uploads import accept_uploads
 
 HISTORY_TURNS = 5
+# The page never carries every document: the table shows one page, a picker the
+# documents matching what was typed, the author list the most quoted authors.
+PAGE_SIZE = 50
+PICKER_CHOICES = 50
+AUTHOR_CHOICES = 50
 MAX_QUESTION_CHARS = 2000
 MAX_BASKET = 500
 EXPORT_MAX_AGE = 3600.0
@@ -72,12 +78,17 @@ class Facade(Protocol):
 
 @dataclass
 class Library:
-    """Everything the page shows about the collection after a change."""
+    """What the page shows about the collection: the header, one page of the
+    documents table, and bounded choices for the pickers - never every document,
+    so the page does not grow with the collection."""
 
     header: str
-    documents: str  # HTML table
-    choices: list[tuple[str, str]]  # (label, doc_id) for the document pickers
-    authors: list[str]
+    documents: str  # HTML table of one page of documents
+    page_label: str  # 第 1/3 页 · 共 120 篇
+    page: int  # the page shown, 1-based
+    pages: int
+    choices: list[tuple[str, str]]  # (label, doc_id): the documents of this page (remove picker)
+    authors: list[str]  # the authors with the most passages, at most AUTHOR_CHOICES
 
 
 @dataclass
@@ -99,6 +110,9 @@ class WebActions:
     upload_dir: Path | None = None  # where Gradio stores browser uploads (checked)
     export_dir: Path = field(
         default_factory=lambda: Path(tempfile.mkdtemp(prefix="yinwen-export-"))
+    )
+    _documents_cache: tuple[Any, list[StoredDocument], list[str]] | None = field(
+        default=None, init=False, repr=False
     )
 
     @cached_property
@@ -340,19 +354,98 @@ class WebActions:
 
     # ------------------------------------------------------------------ library
 
-    def library(self) -> Library:
-        documents = self.qa.documents()
-        authors: list[str] = []
-        for document in documents:
-            for author in document.authors:
-                if author not in authors:
-                    authors.append(author)
-        choices = [
-            (f"{d.title or Path(d.path).name}（{d.date or strings.UNKNOWN_DATE}）", d.doc_id)
-            for d in documents
+    def _documents(self) -> list[StoredDocument]:
+        """Every document, most recently added first (then by title)."""
+        return self._catalogue()[0]
+
+    def _catalogue(self) -> tuple[list[StoredDocument], list[str]]:
+        """The documents in the order the page lists them, and what a search box
+        matches in each (title, authors, file name). Cached per version of the
+        collection: typing in a search box does not reread the store."""
+        info = self.qa.info()
+        key = (info.get("generation"), info.get("updated_at"), info.get("documents"))
+        cached = self._documents_cache
+        if key[0] is not None and cached is not None and cached[0] == key:
+            return cached[1], cached[2]
+        documents = sorted(self.qa.documents(), key=lambda d: d.title or Path(d.path).name)
+        documents.sort(key=lambda d: d.updated_at or "", reverse=True)
+        searched = [
+            " ".join([d.title or "", *d.authors, Path(d.path).name]).casefold() for d in documents
         ]
+        self._documents_cache = (key, documents, searched)
+        return documents, searched
+
+    def warm(self) -> None:
+        """Read the document list now (at start-up) rather than in the first page load.
+        Any error here is the page's to show when it loads, so it is not raised."""
+        with contextlib.suppress(Exception):
+            self._catalogue()
+
+    def find_documents(self, query: str | None = "") -> list[StoredDocument]:
+        """The documents whose title, authors or file name contain every word of ``query``."""
+        terms = (query or "").casefold().split()
+        documents, searched = self._catalogue()
+        if not terms:
+            return documents
+        return [
+            d for d, text in zip(documents, searched, strict=True) if all(t in text for t in terms)
+        ]
+
+    @staticmethod
+    def choice(document: StoredDocument) -> tuple[str, str]:
+        """A document as a picker shows it: (label, doc_id)."""
+        title = document.title or Path(document.path).name
+        return f"{title}（{document.date or strings.UNKNOWN_DATE}）", document.doc_id
+
+    def document_choices(
+        self, query: str | None = "", selected: Sequence[str] | None = None
+    ) -> list[tuple[str, str]]:
+        """A picker's choices: the documents already selected (so they stay selected),
+        then at most :data:`PICKER_CHOICES` documents matching ``query``."""
+        return self._with_selected(self.find_documents(query)[:PICKER_CHOICES], selected)
+
+    def _with_selected(
+        self, documents: Sequence[StoredDocument], selected: Sequence[str] | None
+    ) -> list[tuple[str, str]]:
+        shown = {d.doc_id for d in documents}
+        wanted = [i for i in selected or () if i not in shown]
+        kept = [d for d in self._documents() if d.doc_id in set(wanted)] if wanted else []
+        return [self.choice(d) for d in [*kept, *documents]]
+
+    def authors(self, limit: int = AUTHOR_CHOICES) -> list[str]:
+        """The authors with the most passages, at most ``limit`` of them."""
+        passages: dict[str, int] = {}
+        for document in self._documents():
+            for author in document.authors:
+                passages[author] = passages.get(author, 0) + document.passages
+        ranked = sorted(passages.items(), key=lambda item: -item[1])  # stable: ties keep order
+        return [author for author, _ in ranked[:limit]]
+
+    def library(
+        self, query: str | None = "", page: float = 1, selected: Sequence[str] | None = None
+    ) -> Library:
+        """The header and one page (of :data:`PAGE_SIZE`) of the documents matching
+        ``query``; ``selected`` documents stay in the remove picker's choices."""
+        found = self.find_documents(query)
+        pages = max(1, -(-len(found) // PAGE_SIZE))
+        page = min(max(1, int(page or 1)), pages)
+        shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        if (query or "").strip():
+            label = strings.PAGE_FOUND.format(page=page, pages=pages, count=len(found))
+        else:
+            label = strings.PAGE_ALL.format(page=page, pages=pages, count=len(found))
+        if (query or "").strip() and not found:
+            table = f'<div class="yw-empty">{strings.DOCUMENTS_NOT_FOUND}</div>'
+        else:
+            table = render.documents_html(shown, self.collection)
         return Library(
-            self.header(), render.documents_html(documents, self.collection), choices, authors
+            header=self.header(),
+            documents=table,
+            page_label=label,
+            page=page,
+            pages=pages,
+            choices=self._with_selected(shown, selected),
+            authors=self.authors(),
         )
 
     def can_change(self, username: str | None) -> bool:
@@ -412,7 +505,7 @@ class WebActions:
         """The question to confirm before removing, or None with nothing to confirm."""
         if not doc_ids or not self.operators.allows(username):
             return None
-        titles = {d.doc_id: d.title or Path(d.path).name for d in self.qa.documents()}
+        titles = {d.doc_id: d.title or Path(d.path).name for d in self._documents()}
         named = "、".join(f"《{titles.get(i, i)}》" for i in doc_ids)
         return strings.CONFIRM_REMOVE.format(count=len(doc_ids), titles=named)
 

@@ -74,19 +74,45 @@ def create_app(
         operators=operators or Operators(),
         upload_dir=Path(get_upload_folder()),
     )
+    actions.warm()
 
     # ------------------------------------------------------------------ handlers
     # Thin adapters from Gradio's values (gr.update, gr.Request) to WebActions.
 
+    def documents_page(query: str, page: float, selected: list[str] | None) -> tuple[Any, ...]:
+        """One page of the documents table, its paging controls and the remove picker."""
+        library = actions.library(query, page, selected)
+        return (
+            library.documents,
+            library.page_label,
+            library.page,
+            gr.update(interactive=library.page > 1),
+            gr.update(interactive=library.page < library.pages),
+            gr.update(choices=library.choices, value=list(selected or [])),
+        )
+
     def library_updates() -> tuple[Any, ...]:
+        """On load: the header, the first page of all documents, and the pickers -
+        each bounded, however large the collection."""
         library = actions.library()
         return (
             library.header,
             library.documents,
+            library.page_label,
+            library.page,
+            gr.update(interactive=False),
+            gr.update(interactive=library.pages > 1),
             gr.update(choices=library.choices, value=[]),
-            gr.update(choices=library.choices, value=[]),
+            gr.update(choices=actions.document_choices(), value=[]),
             gr.update(choices=["", *library.authors], value=""),
         )
+
+    def library_changed() -> tuple[Any, ...]:
+        """After a change: all of the above afresh, and the search boxes emptied."""
+        return (*library_updates(), "", "")
+
+    def find_filter_documents(query: str, selected: list[str] | None) -> Any:
+        return gr.update(choices=actions.document_choices(query, selected))
 
     def on_load(basket: Any, request: gr.Request) -> tuple[Any, ...]:
         allowed = actions.can_change(request.username if request else None)
@@ -139,7 +165,7 @@ def create_app(
         outcome = actions.ingest_uploads(
             paths, request.username if request else None, progress_callback(progress)
         )
-        return (outcome.message, outcome.rows, *library_updates())
+        return (outcome.message, outcome.rows, *library_changed())
 
     def ingest_folder(
         folder: str, request: gr.Request, progress: Any = gr.Progress()
@@ -147,7 +173,7 @@ def create_app(
         outcome = actions.ingest_folder(
             folder, request.username if request else None, progress_callback(progress)
         )
-        return (outcome.message, outcome.rows, *library_updates())
+        return (outcome.message, outcome.rows, *library_changed())
 
     def ask_remove(doc_ids: list[str] | None, request: gr.Request) -> tuple[Any, Any, str]:
         username = request.username if request else None
@@ -158,7 +184,7 @@ def create_app(
 
     def remove(doc_ids: list[str] | None, request: gr.Request) -> tuple[Any, ...]:
         outcome = actions.remove(doc_ids, request.username if request else None)
-        return (gr.update(visible=False), outcome.message, *library_updates())
+        return (gr.update(visible=False), outcome.message, *library_changed())
 
     def api_search(query: str, top_k: int = 10) -> dict[str, Any]:
         """Quotes for a query: {answerable, results: [{rank, score, text, sentence, title, author, date, file, paragraph, start, end, ...}]}."""
@@ -220,12 +246,18 @@ def create_app(
                     )
                 with gr.Accordion(strings.FILTERS, open=False, elem_id="yw-filters"):
                     with gr.Row():
-                        doc_filter = gr.Dropdown(
-                            choices=[], multiselect=True, label=strings.FILTER_DOCUMENTS,
-                            elem_id="yw-doc-filter",
-                        )  # fmt: skip
+                        with gr.Column():
+                            doc_search = gr.Textbox(
+                                label=strings.FIND_DOCUMENT, placeholder=strings.FIND_DOCUMENT_HINT,
+                                elem_id="yw-doc-search", max_length=200,
+                            )  # fmt: skip
+                            doc_filter = gr.Dropdown(
+                                choices=[], multiselect=True, label=strings.FILTER_DOCUMENTS,
+                                info=strings.FILTER_DOCUMENTS_INFO, elem_id="yw-doc-filter",
+                            )  # fmt: skip
                         author_filter = gr.Dropdown(
                             choices=[""], value="", label=strings.FILTER_AUTHOR,
+                            info=strings.FILTER_AUTHOR_INFO, allow_custom_value=True,
                             elem_id="yw-author-filter",
                         )  # fmt: skip
                     with gr.Row():
@@ -297,7 +329,22 @@ def create_app(
                     ingest_report = gr.HTML(elem_id="yw-ingest-report", js_on_load=None)
                 read_only = gr.Markdown(strings.LIBRARY_READ_ONLY, visible=False)
                 gr.Markdown(f"### {strings.DOCUMENTS}")
+                library_search = gr.Textbox(
+                    label=strings.FIND_DOCUMENT, placeholder=strings.FIND_DOCUMENT_HINT,
+                    elem_id="yw-library-search", max_length=200,
+                )  # fmt: skip
                 documents_view = gr.HTML(elem_id="yw-documents", js_on_load=None)
+                with gr.Row(equal_height=True, elem_id="yw-pages"):
+                    previous_page = gr.Button(
+                        strings.PREVIOUS_PAGE, size="sm", interactive=False, min_width=60,
+                        elem_id="yw-previous-page",
+                    )  # fmt: skip
+                    page_label = gr.Markdown(elem_id="yw-page-label")
+                    next_page = gr.Button(
+                        strings.NEXT_PAGE, size="sm", interactive=False, min_width=60,
+                        elem_id="yw-next-page",
+                    )  # fmt: skip
+                page_number = gr.State(1)
                 with gr.Column(visible=False) as remove_controls:
                     with gr.Row(equal_height=True):
                         remove_pick = gr.Dropdown(
@@ -325,7 +372,17 @@ def create_app(
         )
 
         # ------------------------------------------------------------------ wiring
-        library_outputs = [info, documents_view, doc_filter, remove_pick, author_filter]
+        page_outputs = [
+            documents_view,
+            page_label,
+            page_number,
+            previous_page,
+            next_page,
+            remove_pick,
+        ]
+        library_outputs = [info, *page_outputs, doc_filter, author_filter]
+        # (the search boxes are emptied only after a change: setting them fires their .change)
+        changed_outputs = [*library_outputs, library_search, doc_search]
         app.load(
             on_load,
             [basket],
@@ -340,6 +397,10 @@ def create_app(
         new_conversation.click(actions.new_conversation, None, [chatbot, history], **private)
         chatbot.clear(lambda: [], None, [history], **private)
 
+        doc_search.change(
+            find_filter_documents, [doc_search, doc_filter], [doc_filter],
+            trigger_mode="always_last", show_progress="hidden", **private,
+        )  # fmt: skip
         search_inputs = [query, doc_filter, author_filter, date_from, date_to, sort, top_k]
         query.submit(actions.find_quotes, search_inputs, [results], **private)
         search_button.click(actions.find_quotes, search_inputs, [results], **private)
@@ -362,18 +423,31 @@ def create_app(
         cancel_clear.click(lambda: gr.update(visible=False), None, [confirm_clear_row], **private)
 
         upload.upload(
-            ingest_uploads, [upload], [ingest_status, ingest_report, *library_outputs], **private
+            ingest_uploads, [upload], [ingest_status, ingest_report, *changed_outputs], **private
         )
         if actions.import_roots:
             folder_button.click(
-                ingest_folder, [folder], [ingest_status, ingest_report, *library_outputs], **private
+                ingest_folder, [folder], [ingest_status, ingest_report, *changed_outputs], **private
             )
+        library_search.change(
+            lambda text, selected: documents_page(text, 1, selected),
+            [library_search, remove_pick], page_outputs,
+            trigger_mode="always_last", show_progress="hidden", **private,
+        )  # fmt: skip
+        previous_page.click(
+            lambda text, page, selected: documents_page(text, page - 1, selected),
+            [library_search, page_number, remove_pick], page_outputs, **private,
+        )  # fmt: skip
+        next_page.click(
+            lambda text, page, selected: documents_page(text, page + 1, selected),
+            [library_search, page_number, remove_pick], page_outputs, **private,
+        )  # fmt: skip
         remove_button.click(
             ask_remove, [remove_pick], [confirm_remove_row, confirm_remove_text, remove_status],
             **private,
         )  # fmt: skip
         confirm_remove.click(
-            remove, [remove_pick], [confirm_remove_row, remove_status, *library_outputs], **private
+            remove, [remove_pick], [confirm_remove_row, remove_status, *changed_outputs], **private
         )
         cancel_remove.click(lambda: gr.update(visible=False), None, [confirm_remove_row], **private)
 
