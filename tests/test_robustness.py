@@ -4,9 +4,13 @@ racing writers, control characters. Each test reproduces one finding."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from corpus import CorpusStore
+from corpus.cleaning import clean_text, join_inline_spaces
 from corpus.model import Document
 from corpus.segment import segment
 
@@ -41,3 +45,37 @@ def test_loading_the_passages_of_a_huge_document_is_linear(tmp_path: Path) -> No
     assert [p.passage_id for p in few] == [added[-1], added[0]]
     assert few[0].sentences == passages[-1].sentences
     store.close()
+
+
+def _growth(function: Callable[[str], object], make: Callable[[int], str], size: int) -> float:
+    """How much longer ``function`` takes on input 4x as long: about 4 when linear,
+    about 16 when quadratic. Best of two runs of the small input, against noise."""
+
+    def timed(text: str) -> float:
+        started = time.perf_counter()
+        function(text)
+        return time.perf_counter() - started
+
+    small = make(size // 4)
+    small_time = min(timed(small), timed(small))
+    return timed(make(size)) / max(small_time, 1e-3)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        # a megabyte-long line of spaced words (one paragraph glued piece by piece)
+        lambda n: "工会 职工 群众 团结 " * (n // 12),
+        # thousands of lines numbered like page fragments (each a possible run start)
+        lambda n: "\n".join(f"{1 if i % 50 else 2}、工会职工群众团结奋斗，" for i in range(n // 40)),
+    ],
+    ids=["spaced-words", "numbered-lines"],
+)  # fmt: skip
+def test_cleaning_is_linear_in_the_length_of_the_text(make: Callable[[int], str]) -> None:
+    growth = _growth(clean_text, make, 1_000_000)
+    assert growth < 9, f"4x the text took {growth:.1f}x the time"
+
+
+def test_a_line_of_many_article_labels_keeps_its_spaces_without_recursion() -> None:
+    line = "第一条 " * 5000 + "为了保障职工权益。"
+    assert join_inline_spaces(line) == "第一条 " * 5000 + "为了保障职工权益。"
