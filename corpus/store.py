@@ -640,11 +640,13 @@ class CorpusStore:
     def passages(self, ids: list[int] | None = None) -> list[StoredPassage]:
         """Passages with provenance, in the order of ``ids`` (all passages if None).
         Unknown ids are skipped."""
+        # Document fields are read once per document, not joined onto every
+        # passage row: fields stored after a document's text (metadata) make
+        # SQLite walk the text's overflow pages, per row - quadratic for a huge file.
         query = (
             "SELECT p.passage_id, p.doc_id, p.passage_index, p.paragraph_index, p.section_index, "
-            "p.start, p.end, p.text, d.title, s.title, s.author, d.date, d.source, d.path, "
-            "p.warnings, p.sentence_start, p.sentence_end, d.format, d.metadata "
-            "FROM passages p JOIN documents d ON d.doc_id = p.doc_id "
+            "p.start, p.end, p.text, s.title, s.author, p.warnings, p.sentence_start, "
+            "p.sentence_end FROM passages p "
             "LEFT JOIN sections s ON s.doc_id = p.doc_id AND s.section_index = p.section_index"
         )
         if ids is None:
@@ -657,18 +659,35 @@ class CorpusStore:
                 rows.extend(
                     self.connection.execute(f"{query} WHERE p.passage_id IN ({marks})", chunk)
                 )
+        documents = self._passage_documents({row[1] for row in rows})
         spans_of = self._sentence_spans(rows)
         result = {}
         for row in rows:
+            title, date, source, path, format_, metadata = documents[row[1]]
             result[row[0]] = StoredPassage(
                 passage_id=row[0], doc_id=row[1], passage_index=row[2], paragraph_index=row[3],
-                section_index=row[4], start=row[5], end=row[6], text=row[7], title=row[8],
-                section_title=row[9], author=row[10], date=row[11], source=row[12], path=row[13],
-                warnings=json.loads(row[14]), sentences=spans_of[row[0]], format=row[17],
-                metadata=json.loads(row[18]),
+                section_index=row[4], start=row[5], end=row[6], text=row[7], title=title,
+                section_title=row[8], author=row[9], date=date, source=source, path=path,
+                warnings=json.loads(row[10]), sentences=spans_of[row[0]], format=format_,
+                metadata=metadata,
             )  # fmt: skip
         order = ids if ids is not None else sorted(result)
         return [result[i] for i in order if i in result]
+
+    def _passage_documents(self, doc_ids: set[str]) -> dict[str, tuple[Any, ...]]:
+        """doc_id -> (title, date, source, path, format, metadata) of the given documents."""
+        found: dict[str, tuple[Any, ...]] = {}
+        ordered = sorted(doc_ids)
+        for chunk_start in range(0, len(ordered), 500):
+            chunk = ordered[chunk_start : chunk_start + 500]
+            marks = ",".join("?" * len(chunk))
+            for doc_id, title, date, source, path, format_, metadata in self.connection.execute(
+                "SELECT doc_id, title, date, source, path, format, metadata FROM documents "
+                f"WHERE doc_id IN ({marks})",
+                chunk,
+            ):
+                found[doc_id] = (title, date, source, path, format_, json.loads(metadata))
+        return found
 
     def _sentence_spans(self, rows: list[Any]) -> dict[int, list[tuple[int, int]]]:
         """Sentence spans of each passage row (passage id -> spans), in time linear in
@@ -688,7 +707,7 @@ class CorpusStore:
                             "SELECT start, end FROM sentences WHERE doc_id = ? "
                             "AND sentence_index >= ? AND sentence_index < ? "
                             "ORDER BY sentence_index",
-                            (doc_id, row[15], row[16]),
+                            (doc_id, row[11], row[12]),
                         )
                     ]
                 continue
@@ -699,7 +718,7 @@ class CorpusStore:
             ).fetchall()
             indexes = [index for index, _, _ in sentences]
             for row in document_rows:
-                first = bisect.bisect_left(indexes, row[15])
-                last = bisect.bisect_left(indexes, row[16], lo=first)
+                first = bisect.bisect_left(indexes, row[11])
+                last = bisect.bisect_left(indexes, row[12], lo=first)
                 spans[row[0]] = [(start, end) for _, start, end in sentences[first:last]]
         return spans

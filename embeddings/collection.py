@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,8 @@ from .sparse import BM25Index, tokenize
 logger = logging.getLogger(__name__)
 
 TOKENIZER_ID = "rjieba-search-v1"
+# Passages read from the store at a time while indexing.
+_CHUNK = 2000
 Progress = Callable[[int, int, str], None]
 
 
@@ -267,18 +269,27 @@ class Collection:
         updated = [r.doc_id for r in report.results if r.status == "updated" and r.doc_id]
         refreshed = set(store.filtered_passage_ids(doc_ids=updated)) if updated else set()
         to_tokenize = sorted((stored_ids - sparse_ids) | refreshed)
-        passages = {
-            p.passage_id: p for p in store.passages(sorted(set(to_embed) | set(to_tokenize)))
-        }
-        if to_embed:
-            texts = [embedding_text(passages[i]) for i in to_embed]
-            vectors = model.embed_in_batches(
-                texts,
-                progress=(lambda d, t: progress(d, t, "向量化")) if progress else None,
-            )
-            dense.add(to_embed, vectors)
+
+        # Passages are read a chunk at a time, so that a file of a hundred thousand
+        # passages never has them (and their tokens) in memory all at once.
+        def chunks(ids: list[int]) -> Iterator[list[StoredPassage]]:
+            for start in range(0, len(ids), _CHUNK):
+                yield store.passages(ids[start : start + _CHUNK])
+
+        def report_progress(offset: int) -> Callable[[int, int], None] | None:
+            if progress is None:
+                return None
+            return lambda done, _total: progress(offset + done, len(to_embed), "向量化")
+
+        offset = 0
+        for chunk in chunks(to_embed):
+            texts = [embedding_text(passage) for passage in chunk]
+            vectors = model.embed_in_batches(texts, progress=report_progress(offset))
+            dense.add([passage.passage_id for passage in chunk], vectors)
+            offset += len(chunk)
         if to_tokenize:
-            sparse.add(to_tokenize, [tokenize(bm25_text(passages[i])) for i in to_tokenize])
+            tokens = (tokenize(bm25_text(p)) for chunk in chunks(to_tokenize) for p in chunk)
+            sparse.add(to_tokenize, tokens)
         dense.save(staged.path)
         sparse.save(staged.path / "bm25")
 
