@@ -16,7 +16,15 @@ from pathlib import Path
 from .cleaning import CLEANER_VERSION, clean_text
 from .model import Document, DocumentWarning
 from .quality import assess, passage_codes
-from .readers import DEFAULT_MAX_FILE_BYTES, SUPPORTED_SUFFIXES, ReadError, read_file
+from .readers import (
+    SUPPORTED_SUFFIXES,
+    Deadline,
+    ReadError,
+    ReadLimits,
+    default_max_file_bytes,
+    read_file,
+    time_limit,
+)
 from .segment import ChunkingSettings, segment
 from .store import CorpusStore
 
@@ -27,8 +35,9 @@ Progress = Callable[[int, int, str], None]
 
 @dataclass(frozen=True)
 class IngestSettings:
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_file_bytes: int = field(default_factory=default_max_file_bytes)
     chunking: ChunkingSettings = field(default_factory=ChunkingSettings)
+    limits: ReadLimits = field(default_factory=ReadLimits)
 
     def fingerprint(self) -> dict[str, object]:
         """What, when changed, means every document must be processed again."""
@@ -150,13 +159,23 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
 
 
 def build_document(path: Path, settings: IngestSettings) -> Document:
-    """Read, clean and segment one file; raise ReadError with a one-line reason."""
-    raw = read_file(path, settings.max_file_bytes)
+    """Read, clean and segment one file within its time budget; raise ReadError
+    with a one-line reason."""
+    deadline = Deadline(settings.limits.seconds)
+    with time_limit(deadline):
+        return _build_document(path, settings, deadline)
+
+
+def _build_document(path: Path, settings: IngestSettings, deadline: Deadline) -> Document:
+    raw = read_file(path, settings.max_file_bytes, settings.limits, deadline)
+    deadline.check()
     cleaned = clean_text(raw.text, raw.metadata)
+    deadline.check()
     if not cleaned.text.strip():
         raise ReadError("清理网页模板后没有正文 (no text left after removing boilerplate)")
     title = cleaned.title or path.stem
     result = segment(cleaned.text, title, cleaned.author, settings.chunking)
+    deadline.check()
     if not result.passages:
         raise ReadError("没有可引用的句子 (no quotable sentences found)")
     warnings = assess(cleaned.text, cleaned.raw_chars, cleaned.kept_chars)

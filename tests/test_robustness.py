@@ -3,16 +3,25 @@ racing writers, control characters. Each test reproduces one finding."""
 
 from __future__ import annotations
 
+import io
+import sys
+import threading
 import time
+import tracemalloc
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from corpus import CorpusStore
+from corpus import CorpusStore, IngestSettings, build_document
 from corpus.cleaning import clean_text, join_inline_spaces
 from corpus.model import Document
+from corpus.readers import ReadError, ReadLimits, read_bytes
 from corpus.segment import segment
+from embeddings import Collection
+
+corpus_ingest = sys.modules["corpus.ingest"]  # the module; corpus.ingest is also a function
 
 
 def _document(text: str) -> Document:
@@ -79,3 +88,192 @@ def test_cleaning_is_linear_in_the_length_of_the_text(make: Callable[[int], str]
 def test_a_line_of_many_article_labels_keeps_its_spaces_without_recursion() -> None:
     line = "第一条 " * 5000 + "为了保障职工权益。"
     assert join_inline_spaces(line) == "第一条 " * 5000 + "为了保障职工权益。"
+
+
+# --------------------------------------------------------------------------- bounded reading
+
+
+def _docx(paragraphs: list[str]) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _with_member(data: bytes, name: str, size: int, filler: bytes = b" ") -> bytes:
+    """The .docx with member ``name`` replaced by ``size`` bytes that compress to almost nothing."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member in source.infolist():
+            if member.filename == name:
+                continue
+            content = source.read(member)
+            if name.startswith("word/media/") and member.filename in {
+                "word/_rels/document.xml.rels",
+                "[Content_Types].xml",
+            }:
+                # referenced and typed, so that python-docx loads it as a part of the document
+                content = content.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdHuge" Target="media/' + name[11:].encode() + b'" '
+                    b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                    b'image"/></Relationships>',
+                ).replace(
+                    b"</Types>", b'<Default Extension="png" ContentType="image/png"/></Types>'
+                )
+            archive.writestr(member, content)
+        with archive.open(name, "w") as handle:
+            original = source.read(name) if name in source.namelist() else b""
+            head, _, tail = original.rpartition(b"</w:body>")
+            handle.write(head if tail else original)
+            block = filler * (1024 * 1024)
+            for _ in range(size // len(block)):
+                handle.write(block)
+            if tail:
+                handle.write(b"</w:body>" + tail)
+    return out.getvalue()
+
+
+def _peak_python_memory(function: Callable[[], object]) -> int:
+    tracemalloc.start()
+    try:
+        function()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def test_docx_zip_bomb_fails_before_it_is_unpacked() -> None:
+    bomb = _with_member(_docx(["正文。"]), "word/document.xml", 200 * 1024 * 1024)
+    assert len(bomb) < 1024 * 1024  # 200 MB of XML in a file smaller than 1 MB
+
+    def read() -> None:
+        with pytest.raises(ReadError, match=r"压缩炸弹|解压后过大") as error:
+            read_bytes(bomb, ".docx")
+        assert "\n" not in str(error.value)
+
+    assert _peak_python_memory(read) < 16 * 1024 * 1024
+
+
+def test_docx_that_unpacks_past_its_declared_size_is_capped() -> None:
+    # 40 MB of XML whose central directory claims 1 kB: the sizes a zip declares
+    # can lie, so the read itself must stop.
+    data = bytearray(_with_member(_docx(["正文。"]), "word/document.xml", 40 * 1024 * 1024))
+    patched = 0
+    position = data.find(b"PK\x01\x02")  # central directory entries
+    while position >= 0:
+        name_length = int.from_bytes(data[position + 28 : position + 30], "little")
+        if data[position + 46 : position + 46 + name_length] == b"word/document.xml":
+            data[position + 24 : position + 28] = (1024).to_bytes(4, "little")  # uncompressed size
+            patched += 1
+        position = data.find(b"PK\x01\x02", position + 4)
+    assert patched == 1
+
+    def read() -> None:
+        with pytest.raises(ReadError, match="docx"):
+            read_bytes(bytes(data), ".docx")
+
+    assert _peak_python_memory(read) < 16 * 1024 * 1024
+
+
+def test_docx_with_too_many_entries() -> None:
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        for number in range(6000):
+            archive.writestr(f"word/media/{number}.xml", b"")
+    with pytest.raises(ReadError, match="条目过多"):
+        read_bytes(data.getvalue(), ".docx")
+
+
+def test_docx_with_a_huge_image_is_read_without_unpacking_it() -> None:
+    data = _with_member(_docx(["正文第一段。"]), "word/media/image1.png", 200 * 1024 * 1024, b"\0")
+    peak = _peak_python_memory(lambda: read_bytes(data, ".docx"))
+    assert read_bytes(data, ".docx").text == "正文第一段。"
+    assert peak < 16 * 1024 * 1024
+
+
+def test_pdf_page_and_character_limits() -> None:
+    from test_readers import _pdf_bytes
+
+    pdf = _pdf_bytes([["第一页。"], ["第二页。"], ["第三页。"]])
+    assert "第三页" in read_bytes(pdf, ".pdf").text
+    with pytest.raises(ReadError, match=r"页数过多 \(3 页，上限 2\)"):
+        read_bytes(pdf, ".pdf", ReadLimits(max_pdf_pages=2))
+    with pytest.raises(ReadError, match="文字过多"):
+        read_bytes(pdf, ".pdf", ReadLimits(max_chars=6))
+
+
+def test_a_file_that_takes_too_long_fails_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow = tmp_path / "docs" / "slow.txt"
+    slow.parent.mkdir()
+    slow.write_text("卡住的文件。" * 20, encoding="utf-8")
+    good = tmp_path / "docs" / "good.txt"
+    good.write_text("要把广大职工群众紧密团结在党的周围。" * 5, encoding="utf-8")
+    real_clean = corpus_ingest.clean_text
+
+    def stuck(raw: str, known: dict[str, str] | None = None) -> object:
+        if "卡住" in raw:
+            while True:  # a parser that never returns: only the alarm stops it
+                pass
+        return real_clean(raw, known)
+
+    monkeypatch.setattr(corpus_ingest, "clean_text", stuck)
+    settings = IngestSettings(limits=ReadLimits(seconds=0.5))
+    store = CorpusStore(tmp_path / "corpus.sqlite")
+    started = time.monotonic()
+    report = corpus_ingest.ingest([tmp_path / "docs"], store, settings)
+    assert time.monotonic() - started < 10
+    by_name = {Path(r.path).name: r for r in report.results}
+    assert by_name["slow.txt"].status == "failed"
+    assert by_name["slow.txt"].reason is not None and "处理超时" in by_name["slow.txt"].reason
+    assert by_name["good.txt"].status == "added"
+    store.close()
+
+
+def test_time_budget_in_a_worker_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No alarms outside the main thread (the web server): the budget is checked between steps.
+    path = tmp_path / "slow.txt"
+    path.write_text("慢慢清理的文件。" * 20, encoding="utf-8")
+    real_clean = corpus_ingest.clean_text
+
+    def slow(raw: str, known: dict[str, str] | None = None) -> object:
+        time.sleep(0.3)
+        return real_clean(raw, known)
+
+    monkeypatch.setattr(corpus_ingest, "clean_text", slow)
+    outcome: list[BaseException | None] = []
+
+    def work() -> None:
+        try:
+            build_document(path, IngestSettings(limits=ReadLimits(seconds=0.1)))
+            outcome.append(None)
+        except BaseException as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert isinstance(outcome[0], ReadError) and "处理超时" in str(outcome[0])
+
+
+def test_a_zip_bomb_in_a_folder_fails_with_one_line_and_the_rest_is_ingested(
+    tmp_path: Path,
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "bomb.docx").write_bytes(
+        _with_member(_docx(["正文。"]), "word/document.xml", 200 * 1024 * 1024)
+    )
+    (docs / "good.docx").write_bytes(_docx(["要把广大职工群众紧密团结在党的周围。"]))
+    report = Collection(tmp_path / "index").ingest([docs], embedder="hash")
+    by_name = {Path(r.path).name: r for r in report.results}
+    assert by_name["bomb.docx"].status == "failed"
+    assert by_name["good.docx"].status == "added"
