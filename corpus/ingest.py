@@ -6,9 +6,11 @@ status ``failed`` and a one-line reason, and the store keeps what it had.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,42 +116,142 @@ def document_id(path: str) -> str:
     return hashlib.sha1(path.encode("utf-8")).hexdigest()[:16]
 
 
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def path_key(path: Path | str) -> str:
+    """A path as it is stored, matched and shown: ``str(path)``, except that bytes
+    of a name that are not UTF-8 (a GBK name unpacked from a Windows zip) and
+    control characters (a newline or ESC in a name would break a one-line
+    report, or drive the terminal) are written as ``\\xNN``."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = os.fsencode(text).decode("utf-8", "backslashreplace")
+    return _CONTROL_CHARACTERS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def readable_stem(path: Path) -> str:
+    """The file name without suffix, for a title: a name in GBK bytes is decoded as such."""
+    stem = path.stem
+    try:
+        stem.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = os.fsencode(stem)
+        try:
+            stem = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            stem = raw.decode("utf-8", "backslashreplace")
+    return _CONTROL_CHARACTERS.sub("", stem)
+
+
+def path_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be opened at all (one line), or None. Never raises:
+    symlink loops, dangling links and over-long names are reasons, not crashes."""
+    try:
+        if path.is_symlink():
+            try:
+                path.resolve(strict=True)
+            except FileNotFoundError:
+                target = path_key(os.readlink(path))
+                return f"符号链接指向不存在的目标 {target} (dangling symlink)"
+            except RuntimeError:  # Python < 3.13 reports a loop so
+                return "符号链接循环 (symlink loop)"
+            except OSError as error:
+                if error.errno == errno.ELOOP:
+                    return "符号链接循环 (symlink loop)"
+                raise
+        elif not path.exists():
+            return "路径不存在 (no such file or folder)"
+    except OSError as error:
+        if error.errno == errno.ENAMETOOLONG:
+            return "路径或文件名过长 (file name too long)"
+        return f"无法访问路径 ({error.strerror or error})"
+    return None
+
+
+def _resolved(path: Path) -> Path | str:
+    """The resolved path, or why it cannot be resolved."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as error:
+        return f"无法访问路径 ({getattr(error, 'strerror', None) or error})"
+
+
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
     """Expand files and folders (recursively) into the files to read.
 
     Returns the files, and results for what cannot be read at all: missing
-    paths, folders without a readable file, unsupported files inside folders
-    (skipped). A file named explicitly with an unsupported type is returned
-    and fails with its reason when read.
+    paths, symlink loops and dangling links (under the link's own path),
+    unreadable folders, folders without a readable file, unsupported files
+    inside folders (skipped). A file named explicitly with an unsupported type
+    is returned and fails with its reason when read. Never raises.
     """
     files: list[Path] = []
     problems: list[FileResult] = []
-    for path in paths:
-        path = Path(path).expanduser()
-        if not path.exists():
-            problems.append(FileResult(str(path), "failed", "路径不存在 (no such file or folder)"))
+    for given in paths:
+        path = Path(given).expanduser()
+        problem = path_problem(path)
+        if problem is not None:
+            problems.append(FileResult(path_key(path), "failed", problem))
             continue
-        if path.is_file():
-            files.append(path.resolve())
+        if not path.is_dir():
+            resolved = _resolved(path)
+            if isinstance(resolved, str):
+                problems.append(FileResult(path_key(path), "failed", resolved))
+            else:
+                files.append(resolved)
             continue
         found = 0
-        for root, directories, names in os.walk(path):
-            directories[:] = sorted(d for d in directories if not d.startswith("."))
+
+        def unreadable(error: OSError, folder: Path = path) -> None:
+            where = path_key(error.filename or folder)
+            problems.append(
+                FileResult(where, "failed", f"无法读取文件夹 ({error.strerror or error})")
+            )
+
+        for root, directories, names in os.walk(path, onerror=unreadable):
+            kept = []
+            for directory in sorted(directories):
+                if directory.startswith("."):
+                    continue
+                if os.path.islink(os.path.join(root, directory)):
+                    # Not followed: a link to a parent folder would never end.
+                    problems.append(
+                        FileResult(
+                            path_key(Path(root) / directory),
+                            "skipped",
+                            "符号链接指向的文件夹不会被读取 (symlinked folder not followed)",
+                        )
+                    )
+                    continue
+                kept.append(directory)
+            directories[:] = kept
             for name in sorted(names):
                 if name.startswith(".") or name.startswith("~$"):
                     continue
                 candidate = Path(root) / name
-                if candidate.suffix.lower() in SUPPORTED_SUFFIXES:
-                    files.append(candidate.resolve())
-                    found += 1
-                else:
+                if candidate.suffix.lower() not in SUPPORTED_SUFFIXES:
                     problems.append(
-                        FileResult(str(candidate), "skipped", f"不支持的类型 {candidate.suffix}")
+                        FileResult(
+                            path_key(candidate),
+                            "skipped",
+                            f"不支持的类型 {path_key(candidate.suffix)}",
+                        )
                     )
+                    continue
+                found += 1
+                problem = path_problem(candidate)
+                resolved = _resolved(candidate) if problem is None else problem
+                if isinstance(resolved, str):
+                    problems.append(FileResult(path_key(candidate), "failed", resolved))
+                else:
+                    files.append(resolved)
         if not found:
             problems.append(
                 FileResult(
-                    str(path),
+                    path_key(path),
                     "failed",
                     "文件夹中没有可读取的文件 (no .txt/.md/.html/.docx/.pdf files in folder)",
                 )
@@ -173,7 +275,7 @@ def _build_document(path: Path, settings: IngestSettings, deadline: Deadline) ->
     deadline.check()
     if not cleaned.text.strip():
         raise ReadError("清理网页模板后没有正文 (no text left after removing boilerplate)")
-    title = cleaned.title or path.stem
+    title = cleaned.title or readable_stem(path)
     result = segment(cleaned.text, title, cleaned.author, settings.chunking)
     deadline.check()
     if not result.passages:
@@ -184,7 +286,7 @@ def _build_document(path: Path, settings: IngestSettings, deadline: Deadline) ->
             DocumentWarning("encoding", "文件含有损坏的字节，个别字符已替换为 �；引用前请核对原文")
         )
     return Document(
-        path=str(path),
+        path=path_key(path),
         content_hash=raw.content_hash,
         text_hash=hashlib.sha256(cleaned.text.encode("utf-8")).hexdigest(),
         format=raw.format,
@@ -205,8 +307,8 @@ def _build_document(path: Path, settings: IngestSettings, deadline: Deadline) ->
 def hash_file(path: Path, max_bytes: int) -> str | None:
     """sha256 of a file, or None when it cannot be read or is too large (read_file says why)."""
     try:
-        if path.stat().st_size > max_bytes:
-            return None
+        if not path.is_file() or path.stat().st_size > max_bytes:
+            return None  # a FIFO named like a document would block the read
         digest = hashlib.sha256()
         with open(path, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
@@ -236,7 +338,7 @@ def ingest(
     for number, path in enumerate(files, start=1):
         if progress:
             progress(number, len(files), str(path))
-        key = str(path)
+        key = path_key(path)
         stored = known.get(key)
         doc_id = stored[0] if stored else document_id(key)
         if stored and not reprocess and hash_file(path, settings.max_file_bytes) == stored[1]:
@@ -287,7 +389,8 @@ def remove(targets: Iterable[str], store: CorpusStore) -> IngestReport:
     for target in targets:
         doc_id = target if target in ids else None
         if doc_id is None:
-            resolved = str(Path(target).expanduser().resolve())
+            resolved = _resolved(Path(target).expanduser())
+            resolved = path_key(resolved) if isinstance(resolved, Path) else target
             doc_id = by_path.get(resolved, (None,))[0] or by_path.get(target, (None,))[0]
         if doc_id is None:
             report.results.append(

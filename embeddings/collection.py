@@ -17,7 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from corpus.ingest import FileResult, IngestReport, IngestSettings, discover, hash_file
+from corpus.ingest import (
+    FileResult,
+    IngestReport,
+    IngestSettings,
+    discover,
+    hash_file,
+    path_key,
+)
 from corpus.ingest import ingest as ingest_files
 from corpus.ingest import remove as remove_documents
 from corpus.model import Document, Paragraph, Passage, Section, Sentence
@@ -209,13 +216,13 @@ class Collection:
         by_path = {d["path"]: (doc_id, d) for doc_id, d in manifest.get("documents", {}).items()}
         report = IngestReport(results=list(problems))
         for path in files:
-            known = by_path.get(str(path))
+            known = by_path.get(path_key(path))
             if (
                 known is None
                 or hash_file(path, settings.max_file_bytes) != known[1]["content_hash"]
             ):
                 return None
-            report.results.append(FileResult(str(path), "unchanged", doc_id=known[0]))
+            report.results.append(FileResult(path_key(path), "unchanged", doc_id=known[0]))
         documents = manifest.get("documents", {})
         report.documents = len(documents)
         report.passages = sum(d.get("passages", 0) for d in documents.values())

@@ -4,6 +4,7 @@ racing writers, control characters. Each test reproduces one finding."""
 from __future__ import annotations
 
 import io
+import os
 import sys
 import threading
 import time
@@ -277,3 +278,61 @@ def test_a_zip_bomb_in_a_folder_fails_with_one_line_and_the_rest_is_ingested(
     by_name = {Path(r.path).name: r for r in report.results}
     assert by_name["bomb.docx"].status == "failed"
     assert by_name["good.docx"].status == "added"
+
+
+# --------------------------------------------------------------------------- discovery
+
+GOOD = "要把广大职工群众紧密团结在党的周围，为实现党的中心任务而团结奋斗。"
+
+
+def test_symlink_loops_dangling_links_and_odd_names_do_not_stop_an_ingest(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.txt").write_text(GOOD, encoding="utf-8")
+    (docs / "loop_a.txt").symlink_to("loop_b.txt")
+    (docs / "loop_b.txt").symlink_to("loop_a.txt")
+    (docs / "dangling.txt").symlink_to("missing_target.txt")
+    (docs / "parent").symlink_to("..")  # a folder link back up: not followed
+    os.mkfifo(docs / "fifo.txt")  # would block a reader forever
+    odd_names = ["odd\nname.txt", "-rf.txt", " space .txt", "esc\x1b[31m.txt"]
+    for name in odd_names:
+        (docs / name).write_text(GOOD, encoding="utf-8")
+    gbk_name = os.fsencode(docs) + b"/" + "工会文件".encode("gbk") + b".txt"
+    with open(gbk_name, "wb") as handle:  # a name unpacked from a Windows zip
+        handle.write(GOOD.encode("utf-8"))
+    deep = docs
+    while len(os.fsencode(deep)) < 2100:  # a 2 kB path, made of allowed names
+        deep = deep / ("深" * 30)
+    deep.mkdir(parents=True)
+    (deep / "deep.txt").write_text(GOOD, encoding="utf-8")
+    too_long = tmp_path / ("长" * 700 + ".txt")  # one name over the limit, given explicitly
+
+    collection = Collection(tmp_path / "index")
+    report = collection.ingest([docs, too_long], embedder="hash")
+
+    by_path = {result.path: result for result in report.results}
+    assert len(by_path) == len(report.results)  # one line per file
+    assert all("\n" not in r.path and "\x1b" not in r.path for r in report.results)
+    assert all(r.reason is None or "\n" not in r.reason for r in report.results)
+    loop = by_path[str(docs / "loop_a.txt")]
+    assert loop.status == "failed" and "符号链接循环" in (loop.reason or "")
+    assert by_path[str(docs / "loop_b.txt")].status == "failed"
+    dangling = by_path[str(docs / "dangling.txt")]  # under the link's name, not its target's
+    assert dangling.status == "failed" and "missing_target.txt" in (dangling.reason or "")
+    assert str(docs / "missing_target.txt") not in by_path
+    assert by_path[str(docs / "parent")].status == "skipped"
+    assert "不是普通文件" in (by_path[str(docs / "fifo.txt")].reason or "")
+    assert "过长" in (by_path[str(too_long)].reason or "")
+    added = {Path(r.path).name for r in report.results if r.status == "added"}
+    assert added == {
+        "good.txt", "odd\\x0aname.txt", "-rf.txt", " space .txt", "esc\\x1b[31m.txt",
+        "\\xb9\\xa4\\xbb\\xe1\\xceļ\\xfe.txt",  # GBK bytes; C4 BC happens to be UTF-8 for ļ
+        "deep.txt",
+    }  # fmt: skip
+    titles = {r.title for r in report.results if r.status == "added"}
+    assert "工会文件" in titles  # the GBK name read as such
+
+    again = collection.ingest([docs], embedder="hash")  # odd names are found again
+    assert again.count("unchanged") == 7 and again.count("added") == 0
+    removed = collection.remove([os.fsdecode(gbk_name)])
+    assert [r.status for r in removed.results] == ["removed"]
