@@ -106,6 +106,7 @@ class Collection:
             if unchanged is not None:
                 return unchanged
         with self.directory.writer(fresh=rebuild) as staged:
+            self._check_writer_embedder(staged, model, embedder_name)
             report = ingest_files(
                 targets,
                 staged.store,
@@ -124,6 +125,7 @@ class Collection:
             raise CollectionError(f"no collection at {self.path}; create it with yinwen ingest")
         model, _ = self._resolve_embedder(embedder, manifest)
         with self.directory.writer() as staged:
+            self._check_writer_embedder(staged, model)
             report = remove_documents(targets, staged.store)
             self._update_indexes(staged, model, report, None)
             staged.manifest["documents"] = _document_table(staged.store)
@@ -142,6 +144,7 @@ class Collection:
         manifest = self.directory.read_manifest()
         model, embedder_name = self._resolve_embedder(embedder, manifest)
         with self.directory.writer() as staged:
+            self._check_writer_embedder(staged, model)
             report = IngestReport()
             for record in records:
                 document = text_document(record)
@@ -161,6 +164,7 @@ class Collection:
             return
         model, _ = self._resolve_embedder(embedder, manifest)
         with self.directory.writer() as staged:
+            self._check_writer_embedder(staged, model)
             report = IngestReport()
             known = {d.doc_id for d in staged.store.documents()}
             for item in ids:
@@ -190,6 +194,27 @@ class Collection:
             )
         name = name or embedder or DEFAULT_EMBEDDER
         return self._load_embedder(name, manifest), name
+
+    def _check_writer_embedder(
+        self, staged: StagedGeneration, model: Embedder, name: str | None = None
+    ) -> None:
+        """Check, holding the writer lock, that the collection still uses ``model``.
+
+        The embedder was chosen from the manifest read before the lock; another
+        ingest (the first one, with another embedder) may have created the
+        collection meanwhile, and its indexes would not fit these vectors.
+        """
+        recorded = staged.manifest.get("embedder") or {}
+        if recorded and (
+            recorded.get("id") != model.id or recorded.get("dimension") != model.dimension
+        ):
+            winner = recorded.get("name") or recorded.get("id")
+            raise CollectionError(
+                f"collection {self.path} was just created by another ingest with embedder "
+                f"{winner!r} ({recorded.get('id')}, dimension {recorded.get('dimension')}), not "
+                f"{model.id}; add to it without --embedder, or start afresh with: "
+                + _rebuild_hint(self.path, name)
+            )
 
     def _record(
         self, staged: StagedGeneration, model: Embedder, name: str, fingerprint: Any

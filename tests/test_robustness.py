@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus import CorpusStore, IngestSettings, build_document
+from corpus import CollectionError, CorpusStore, IngestSettings, build_document
 from corpus.cleaning import clean_text, join_inline_spaces
 from corpus.model import Document
 from corpus.readers import ReadError, ReadLimits, read_bytes
@@ -336,3 +336,36 @@ def test_symlink_loops_dangling_links_and_odd_names_do_not_stop_an_ingest(tmp_pa
     assert again.count("unchanged") == 7 and again.count("added") == 0
     removed = collection.remove([os.fsdecode(gbk_name)])
     assert [r.status for r in removed.results] == ["removed"]
+
+
+# --------------------------------------------------------------------------- racing writers
+
+
+def test_two_first_ingests_with_different_embedders_race(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = tmp_path / "index"
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder in (first, second):
+        folder.mkdir()
+        (folder / f"{folder.name}.txt").write_text(GOOD + folder.name, encoding="utf-8")
+    resolve = Collection._resolve_embedder
+    raced: list[bool] = []
+
+    def resolve_then_lose_the_race(self: Collection, embedder: object, manifest: dict) -> object:
+        chosen = resolve(self, embedder, manifest)  # type: ignore[arg-type]
+        if embedder == "hash-384" and not raced:
+            raced.append(True)  # the other ingest takes the lock first and creates the collection
+            Collection(index).ingest([second], embedder="hash-512")
+        return chosen
+
+    monkeypatch.setattr(Collection, "_resolve_embedder", resolve_then_lose_the_race)
+    with pytest.raises(CollectionError) as error:
+        Collection(index).ingest([first], embedder="hash-384")
+    message = str(error.value)
+    assert "\n" not in message and "yinwen ingest --rebuild" in message and "hash-512" in message
+    monkeypatch.undo()
+    reader = Collection(index).reader()  # the winner's collection, intact
+    assert reader.embedder.id == "hash-ngram-512"
+    assert [p.path for p in reader.store.passages()] == [str(second / "second.txt")]
+    reader.close()
