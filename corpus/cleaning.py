@@ -17,7 +17,8 @@ Rules, each a small pure function with table-driven tests:
 * hard line wraps are undone: wrapped lines of a text file, PDF wraps rendered
   as spaces inside a line (:func:`split_wrapped_line`), paragraphs broken
   after a comma;
-* spaces between Chinese characters are removed (:func:`join_inline_spaces`).
+* spaces between Chinese characters are removed (:func:`join_inline_spaces`);
+* control characters (NUL, BEL, ESC ...) are removed (:func:`strip_control_characters`).
 
 Nothing here replaces or reorders characters of the real text: the cleaned
 text is the raw text with noise lines, markers and layout whitespace taken out.
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 
 # Bump when a rule changes what cleaned text looks like: stored documents are
 # then processed again on the next ingest.
-CLEANER_VERSION = "3"
+CLEANER_VERSION = "4"
 
 # Sentence-final punctuation, full and half width, and what may close after it.
 TERMINALS = "。！？!?…"
@@ -132,9 +133,22 @@ class Cleaned:
 # --------------------------------------------------------------------------- line rules
 
 
+# Control characters are not wording: NUL, BEL, ESC (which would drive a
+# terminal), DEL and the C1 range. Tab and form feed keep their meaning (a
+# layout space, a page break); a vertical tab (a manual line break) ends a line.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_control_characters(text: str) -> str:
+    """Remove control characters other than tab, line feed, carriage return and form feed."""
+    return _CONTROL_CHARACTERS.sub("", text.replace("\x0b", "\n"))
+
+
 def normalize_whitespace(text: str) -> str:
-    """Unify line ends and layout spaces; drop BOMs and zero-width characters."""
+    """Unify line ends and layout spaces; drop control characters, BOMs and zero-width
+    characters."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = strip_control_characters(text)
     text = re.sub(r"[\ufeff\u200b\u200c\u200d\u2060]", "", text)
     text = re.sub(r"[\u00a0\u3000\t\u2002\u2003\u2009\u202f]", " ", text)
     return text
@@ -406,9 +420,10 @@ def clean_text(raw: str, known: dict[str, str] | None = None) -> Cleaned:
     strict rules leave no text at all (a one-line forum post that looks like a
     keyword line), the lenient rules are used instead of losing the document.
     """
-    cleaned = _clean(raw, known or {}, lenient=False)
+    known = {key: strip_control_characters(value) for key, value in (known or {}).items()}
+    cleaned = _clean(raw, known, lenient=False)
     if not cleaned.text.strip():
-        cleaned = _clean(raw, known or {}, lenient=True)
+        cleaned = _clean(raw, known, lenient=True)
     return cleaned
 
 
