@@ -19,6 +19,7 @@ from .cleaning import CLEANER_VERSION, clean_text
 from .model import Document, DocumentWarning
 from .quality import assess, passage_codes
 from .readers import (
+    MIXED_ENCODING,
     SUPPORTED_SUFFIXES,
     Deadline,
     ReadError,
@@ -284,6 +285,12 @@ def _build_document(path: Path, settings: IngestSettings, deadline: Deadline) ->
     if raw.encoding and raw.encoding.endswith("-damaged"):
         warnings.append(
             DocumentWarning("encoding", "文件含有损坏的字节，个别字符已替换为 �；引用前请核对原文")
+        )
+    if raw.encoding == MIXED_ENCODING:
+        warnings.append(
+            DocumentWarning(
+                "encoding", "文件混用了 UTF-8 和 GBK 两种编码，已逐行识别；引用前请核对原文"
+            )
         )
     return Document(
         path=path_key(path),

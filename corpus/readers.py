@@ -32,6 +32,7 @@ DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
 _MB = 1024 * 1024
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc and encrypted .docx
+MIXED_ENCODING = "utf-8+gb18030"  # decoded line by line
 
 
 class ReadError(Exception):
@@ -269,6 +270,13 @@ def decode_text(data: bytes, html: bool = False) -> tuple[str, str]:
         score = chinese_score(text)
         if best is None or score > best[0]:
             best = (score, text, encoding)
+    by_line = _decode_by_line(data)
+    if by_line is not None and (
+        best is None or _full_chinese_score(by_line) > _full_chinese_score(best[1])
+    ):
+        # Lines pasted together from UTF-8 and GBK files: each line decoded on its own
+        # beats reading the UTF-8 lines as GBK mojibake (or rejecting the file).
+        best = (chinese_score(by_line), by_line, MIXED_ENCODING)
     damaged = data.decode("utf-8", errors="replace")
     if damaged.count("\ufffd") <= max(8, len(damaged) // 200):
         # A few broken bytes in an otherwise UTF-8 file (truncated download, bad copy).
@@ -315,6 +323,33 @@ def chinese_score(text: str) -> float:
     if not sample:
         return 0.0
     return sum(1 for c in sample if c in _COMMON) / len(sample)
+
+
+def _full_chinese_score(text: str) -> float:
+    """:func:`chinese_score` over the whole text, not its first 20,000 characters."""
+    return sum(1 for c in text if c in _COMMON) / len(text) if text else 0.0
+
+
+def _decode_by_line(data: bytes) -> str | None:
+    """Each line as strict UTF-8, else GB18030, else UTF-8 with � for broken bytes;
+    None unless the file really mixes UTF-8 and GB18030 lines."""
+    lines = data.split(b"\n")
+    decoded = []
+    utf8 = gb18030 = 0
+    for line in lines:
+        try:
+            text = line.decode("utf-8")
+            utf8 += not line.isascii()
+        except UnicodeDecodeError:
+            try:
+                text = line.decode("gb18030")
+                gb18030 += 1
+            except UnicodeDecodeError:
+                text = line.decode("utf-8", errors="replace")
+        decoded.append(text)
+    if not (utf8 and gb18030):
+        return None
+    return "\n".join(decoded)
 
 
 def _mostly_ascii(text: str) -> bool:
