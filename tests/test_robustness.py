@@ -434,3 +434,22 @@ def test_llm_prompt_fences_sources_as_data() -> None:
     assert prompt.rstrip().endswith("问题：工会的作用是什么？")
     other = build_messages("问题", [source("文本", 1)])[-1][1]
     assert code not in other  # a new boundary every time: a document cannot guess it
+
+
+# --------------------------------------------------------------------------- bench/hostile.py
+
+
+def test_hostile_folder_smoke(tmp_path: Path) -> None:
+    """The bench's hostile folder, small (no 50 MB file, 5 tiny files, a 40 MB bomb):
+    every bad file fails with one line, every good one is added."""
+    from bench.hostile import build_hostile_folder
+
+    folder = build_hostile_folder(tmp_path / "hostile", big_mb=0, tiny=5, bomb_mb=40)
+    assert len(folder.bad) == 15 and len(folder.good) == 15
+    report = Collection(tmp_path / "index").ingest([folder.root], embedder="hash")
+    failed = {r.path: r.reason or "" for r in report.results if r.status == "failed"}
+    assert set(failed) == set(folder.bad)
+    assert all(reason and "\n" not in reason for reason in failed.values())
+    assert "压缩炸弹" in failed[str(folder.root / "bomb.docx")]
+    assert {r.path for r in report.results if r.status == "added"} == folder.good
+    assert folder.skipped <= {r.path for r in report.results if r.status == "skipped"}
