@@ -133,6 +133,13 @@ def path_key(path: Path | str) -> str:
     return _CONTROL_CHARACTERS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
+def one_line(reason: str, limit: int = 300) -> str:
+    """A reason as one short line: control characters become spaces (a message
+    may quote a file's bytes), long ones are cut."""
+    line = " ".join(_CONTROL_CHARACTERS.sub(" ", reason).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def readable_stem(path: Path) -> str:
     """The file name without suffix, for a title: a name in GBK bytes is decoded as such."""
     stem = path.stem
@@ -354,13 +361,13 @@ def ingest(
         try:
             document = build_document(path, settings)
         except ReadError as error:
-            report.results.append(FileResult(key, "failed", str(error)))
+            report.results.append(FileResult(key, "failed", one_line(str(error))))
             continue
         except Exception as error:  # a bug must not lose the batch; say which file
-            logger.exception("unexpected error reading %s", path)
-            report.results.append(
-                FileResult(key, "failed", f"内部错误 {type(error).__name__}: {error}")
-            )
+            # The traceback only when debugging: the report is one line per file.
+            logger.debug("unexpected error reading %s", key, exc_info=True)
+            reason = one_line(f"内部错误 {type(error).__name__}: {error}")
+            report.results.append(FileResult(key, "failed", reason))
             continue
         result = FileResult(
             key,

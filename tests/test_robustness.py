@@ -453,3 +453,23 @@ def test_hostile_folder_smoke(tmp_path: Path) -> None:
     assert "压缩炸弹" in failed[str(folder.root / "bomb.docx")]
     assert {r.path for r in report.results if r.status == "added"} == folder.good
     assert folder.skipped <= {r.path for r in report.results if r.status == "skipped"}
+
+
+def test_an_unexpected_error_is_one_line_without_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bug.txt"
+    path.write_text(GOOD, encoding="utf-8")
+
+    def bug(raw: str, known: dict[str, str] | None = None) -> object:
+        raise ValueError("first line\nsecond line\x1b[31m")
+
+    monkeypatch.setattr(corpus_ingest, "clean_text", bug)
+    store = CorpusStore(tmp_path / "corpus.sqlite")
+    report = corpus_ingest.ingest([path], store)
+    store.close()
+    assert [r.reason for r in report.results] == [
+        "内部错误 ValueError: first line second line [31m"
+    ]
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
