@@ -253,14 +253,18 @@ def yinwen(args: list[str], kill_after: float | None = None, timeout: float = 36
         )
         deadline = started + (kill_after if kill_after is not None else timeout)
         killed = False
+        peak_kb = 0
         while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            # The child's own high-water mark: ru_maxrss of a child also counts the
+            # memory of this (large) process it was forked from before exec.
+            peak_kb = max(peak_kb, _high_water_kb(process.pid))
+            pid, status, _ = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
             if time.perf_counter() >= deadline:
                 os.kill(process.pid, signal.SIGKILL)
                 killed = True
-                _, status, usage = os.wait4(process.pid, 0)
+                _, status, _ = os.wait4(process.pid, 0)
                 break
             time.sleep(0.01)
         process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
@@ -269,11 +273,23 @@ def yinwen(args: list[str], kill_after: float | None = None, timeout: float = 36
         err.seek(0)
         return Run(
             seconds=seconds,
-            peak_mb=usage.ru_maxrss / 1024,
+            peak_mb=peak_kb / 1024,
             returncode=None if killed and kill_after is not None else process.returncode,
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
         )
+
+
+def _high_water_kb(pid: int) -> int:
+    """VmHWM of a running process (Linux), 0 when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def check_report(folder: HostileFolder, run: Run) -> list[str]:
@@ -357,6 +373,24 @@ def hostile_ingest(work: Path, args: argparse.Namespace) -> list[list[str]]:
     return rows
 
 
+def big_file_alone(work: Path, args: argparse.Namespace) -> list[list[str]]:
+    big = work / "hostile" / "one-line.txt"
+    index = work / "big-index"
+    print("the one-line file alone ...", file=sys.stderr, flush=True)
+    run = yinwen(["ingest", "--index", str(index), "--embedder", args.embedder, str(big)])
+    passages = re.search(r"(\d+) 段引文", run.stdout)
+    ok = run.returncode == 0 and passages and not TRACEBACK.search(run.stdout + run.stderr)
+    return [
+        [
+            f"{args.big_mb} MB one-line text alone",
+            "1",
+            f"added, {passages.group(1)} passages" if ok and passages else "FAILED",
+            f"{run.seconds:.0f} s",
+            f"{run.peak_mb:.0f} MB",
+        ]
+    ]
+
+
 def kill_loop(work: Path, args: argparse.Namespace) -> list[list[str]]:
     from embeddings.collection import Collection
 
@@ -378,14 +412,19 @@ def kill_loop(work: Path, args: argparse.Namespace) -> list[list[str]]:
     shutil.copytree(base, probe)
     full = yinwen(["ingest", "--index", str(probe), *command[1:]])
     consistent_after = 0
+    killed = 0
     moments = []
     index = work / "kill-index"
-    for attempt in range(args.kills):
+    for attempt in range(args.kills + 1):
         shutil.rmtree(index, ignore_errors=True)
         shutil.copytree(base, index)
-        moment = rng.uniform(0.02, 0.98) * full.seconds
-        moments.append(moment)
+        # The last one, at mid-run, leaves the state the re-ingest below starts from.
+        moment = (0.5 if attempt == args.kills else rng.uniform(0.02, 0.9)) * full.seconds
         run = yinwen(["ingest", "--index", str(index), *command[1:]], kill_after=moment)
+        if attempt == args.kills:
+            break
+        moments.append(moment)
+        killed += run.returncode is None
         problem = consistency(index)
         if problem is None:
             consistent_after += 1
@@ -407,8 +446,9 @@ def kill_loop(work: Path, args: argparse.Namespace) -> list[list[str]]:
         [
             f"kill -9 at random moments of an ingest (301 files, {size_mb:.1f} MB)",
             str(args.kills),
-            f"{consistent_after}/{args.kills} left a collection that opens and is consistent "
-            f"(moments {min(moments):.1f}-{max(moments):.1f} s of a {full.seconds:.1f} s run)",
+            f"{killed} killed mid-run; after {consistent_after}/{args.kills} the collection "
+            f"opens and is consistent (moments {min(moments):.1f}-{max(moments):.1f} s "
+            f"of a {full.seconds:.1f} s run)",
             f"{full.seconds:.0f} s per full run",
             f"{full.peak_mb:.0f} MB",
         ],
@@ -487,6 +527,8 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     try:
         rows = hostile_ingest(work, args)
+        if args.big_mb:
+            rows += big_file_alone(work, args)
         if args.kills:
             rows += kill_loop(work, args)
         if args.races:
