@@ -6,6 +6,7 @@ status ``failed`` and a one-line reason, and the store keeps what it had.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import logging
@@ -117,7 +118,8 @@ def document_id(path: str) -> str:
     return hashlib.sha1(path.encode("utf-8")).hexdigest()[:16]
 
 
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# C0, DEL and C1 (U+009B is a terminal escape on its own).
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def path_key(path: Path | str) -> str:
@@ -199,7 +201,9 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
     files: list[Path] = []
     problems: list[FileResult] = []
     for given in paths:
-        path = Path(given).expanduser()
+        path = Path(given)
+        with contextlib.suppress(RuntimeError):  # "~someone" with no home: taken literally
+            path = path.expanduser()
         problem = path_problem(path)
         if problem is not None:
             problems.append(FileResult(path_key(path), "failed", problem))
