@@ -305,6 +305,8 @@ def check_report(folder: HostileFolder, run: Run) -> list[str]:
         problems.append(f"{len(failed_lines)} failure lines for {len(folder.bad)} bad files")
     if TRACEBACK.search(run.stdout + run.stderr):
         problems.append("traceback")
+    elif run.stderr.strip():
+        problems.append(f"stderr: {run.stderr.strip().splitlines()[0][:200]}")
     if run.returncode != 1:
         problems.append(f"exit code {run.returncode}, expected 1")
     return problems

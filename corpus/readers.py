@@ -26,6 +26,10 @@ from pathlib import Path
 from types import FrameType
 
 logger = logging.getLogger(__name__)
+# pypdf logs every repair ("EOF marker not found") as a warning; with no handler
+# configured, Python prints those to stderr, next to the file's one-line reason.
+# A NullHandler keeps them out unless the application configures logging.
+logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"}
 DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
