@@ -131,7 +131,8 @@ def time_limit(deadline: Deadline) -> Iterator[None]:
         finally:
             armed[0] = False  # an alarm arriving from here on does nothing
             signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+            # None: a handler installed outside Python, which cannot be put back.
+            signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
     except _Expired:
         raise deadline.error() from None
 
