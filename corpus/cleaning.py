@@ -17,7 +17,8 @@ Rules, each a small pure function with table-driven tests:
 * hard line wraps are undone: wrapped lines of a text file, PDF wraps rendered
   as spaces inside a line (:func:`split_wrapped_line`), paragraphs broken
   after a comma;
-* spaces between Chinese characters are removed (:func:`join_inline_spaces`).
+* spaces between Chinese characters are removed (:func:`join_inline_spaces`);
+* control characters (NUL, BEL, ESC ...) are removed (:func:`strip_control_characters`).
 
 Nothing here replaces or reorders characters of the real text: the cleaned
 text is the raw text with noise lines, markers and layout whitespace taken out.
@@ -132,9 +133,22 @@ class Cleaned:
 # --------------------------------------------------------------------------- line rules
 
 
+# Control characters are not wording: NUL, BEL, ESC (which would drive a
+# terminal), DEL and the C1 range. Tab and form feed keep their meaning (a
+# layout space, a page break); a vertical tab (a manual line break) ends a line.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_control_characters(text: str) -> str:
+    """Remove control characters other than tab, line feed, carriage return and form feed."""
+    return _CONTROL_CHARACTERS.sub("", text.replace("\x0b", "\n"))
+
+
 def normalize_whitespace(text: str) -> str:
-    """Unify line ends and layout spaces; drop BOMs and zero-width characters."""
+    """Unify line ends and layout spaces; drop control characters, BOMs and zero-width
+    characters."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = strip_control_characters(text)
     text = re.sub(r"[\ufeff\u200b\u200c\u200d\u2060]", "", text)
     text = re.sub(r"[\u00a0\u3000\t\u2002\u2003\u2009\u202f]", " ", text)
     return text
@@ -236,18 +250,30 @@ def find_page_fragments(lines: list[str]) -> set[int]:
     candidates = [
         (i, int(m.group(1))) for i, line in enumerate(lines) if (m := _PAGE_FRAGMENT.match(line))
     ]
+    # The run from a candidate takes the first later line numbered one more, and
+    # so on; runs that meet go on together, so each run's length is computed
+    # once, from the last candidate backwards (a scan from every start was
+    # quadratic in a file of thousands of "1、" lines).
+    run_length = [1] * len(candidates)
+    following: list[int | None] = [None] * len(candidates)
+    first_after: dict[int, int] = {}  # number -> its first candidate after the current one
+    for position in range(len(candidates) - 1, -1, -1):
+        number = candidates[position][1]
+        after = first_after.get(number + 1)
+        if after is not None:
+            following[position] = after
+            run_length[position] = 1 + run_length[after]
+        first_after[number] = position
     best: list[int] = []
-    for start, (_, number) in enumerate(candidates):
-        if number not in (1, 2):
-            continue
-        run = [candidates[start][0]]
-        expected = number + 1
-        for index, value in candidates[start + 1 :]:
-            if value == expected:
-                run.append(index)
-                expected += 1
-        if len(run) > len(best):
-            best = run
+    best_length = 0
+    for position, (_, number) in enumerate(candidates):
+        if number in (1, 2) and run_length[position] > best_length:
+            best_length = run_length[position]
+            best = []
+            step: int | None = position
+            while step is not None:
+                best.append(candidates[step][0])
+                step = following[step]
     if len(best) < 2:
         return set()
     lengths = [len(lines[i]) for i in best]
@@ -270,29 +296,36 @@ def ends_sentence(text: str) -> bool:
     return bool(stripped) and stripped[-1] in TERMINALS
 
 
-def _glue(left: str, right: str) -> str:
-    """Join two pieces that a layout break separated: no space between Chinese text."""
-    if not left or not right:
-        return left + right
-    if _ASCII_WORD.match(left[-1]) and _ASCII_WORD.match(right[0]):
-        return left + " " + right
-    return left + right
+def _needs_space(left: str, right: str) -> bool:
+    """Two pieces a layout break separated are joined without a space, except
+    between Latin words or numbers (``left`` ends, ``right`` starts the join)."""
+    return bool(left and right and _ASCII_WORD.match(left[-1]) and _ASCII_WORD.match(right[0]))
 
 
 def join_inline_spaces(text: str) -> str:
     """Remove layout spaces next to Chinese characters; keep one space between Latin words."""
     pieces = re.split(r"\s+", text.strip())
-    if _is_spaced_heading(pieces):
-        return " ".join(pieces)
-    if len(pieces) > 1 and _ARTICLE_LABEL.fullmatch(pieces[0]):
-        return pieces[0] + " " + join_inline_spaces(" ".join(pieces[1:]))
-    result = pieces[0] if pieces else ""
-    for piece in pieces[1:]:
-        if _WIDE.match(result[-1:] or " ") or _WIDE.match(piece[0]):
-            result += piece
-        else:
-            result += " " + piece
-    return result
+    # Article labels ("第一条 第二条 …") keep their space; a loop, not recursion, and
+    # one join at the end, so that a line of a hundred thousand labels stays linear.
+    labels: list[str] = []
+    start = 0
+    while True:
+        rest = pieces[start:] if start else pieces
+        if _is_spaced_heading(rest):
+            return " ".join(labels + rest)
+        if len(pieces) - start > 1 and _ARTICLE_LABEL.fullmatch(pieces[start]):
+            labels.append(pieces[start])
+            start += 1
+            continue
+        break
+    parts = [pieces[start]]
+    last = pieces[start][-1:] or " "
+    for piece in pieces[start + 1 :]:
+        if not (_WIDE.match(last) or _WIDE.match(piece[0])):
+            parts.append(" ")
+        parts.append(piece)
+        last = piece[-1]
+    return " ".join([*labels, "".join(parts)])
 
 
 def _is_spaced_heading(pieces: list[str]) -> bool:
@@ -329,14 +362,22 @@ def split_wrapped_line(line: str) -> list[str]:
         and after_punctuation < 0.5 * len(widths)
     )
     paragraphs: list[str] = []
-    current = ""
+    # The paragraph being built, as parts joined once at its end: gluing onto one
+    # growing string was quadratic on a megabyte-long line of spaced words.
+    current: list[str] = []
+    length = 0
     for i, segment in enumerate(segments):
-        current = _glue(current, segment) if current else segment
+        if current and _needs_space(current[-1], segment):
+            current.append(" ")
+            length += 1
+        current.append(segment)
+        length += len(segment)
         if i == len(segments) - 1:
             break
         if i == 0 and _ARTICLE_LABEL.fullmatch(segment):
             # "第一条　为保障……": the label belongs to its article; keep the space.
-            current += " "
+            current.append(" ")
+            length += 1
             continue
         if ends_sentence(segment) and _ENUMERATION.match(segments[i + 1]):
             breaks = True
@@ -345,17 +386,18 @@ def split_wrapped_line(line: str) -> list[str]:
         else:
             breaks = (
                 ends_sentence(segment)
-                or (segment[-1] in ":：" and len(current) <= 12)
+                or (segment[-1] in ":：" and length <= 12)
                 or (i == 0 and len(segment) <= 40 and not re.search(r"[，。,;；]", segment)
                     and bool(_WIDE.match(segments[1][0])) and bool(_WIDE.match(segment[-1]))
                     and segments[1][0] not in "（(〔【"  # "盾柱木 （学名…）是…": one sentence
                     and sum(map(len, segments[1:])) >= 40)
             )  # fmt: skip
         if breaks:
-            paragraphs.append(current)
-            current = ""
+            paragraphs.append("".join(current))
+            current = []
+            length = 0
     if current:
-        paragraphs.append(current)
+        paragraphs.append("".join(current))
     return paragraphs
 
 
@@ -379,9 +421,10 @@ def clean_text(raw: str, known: dict[str, str] | None = None) -> Cleaned:
     strict rules leave no text at all (a one-line forum post that looks like a
     keyword line), the lenient rules are used instead of losing the document.
     """
-    cleaned = _clean(raw, known or {}, lenient=False)
+    known = {key: strip_control_characters(value) for key, value in (known or {}).items()}
+    cleaned = _clean(raw, known, lenient=False)
     if not cleaned.text.strip():
-        cleaned = _clean(raw, known or {}, lenient=True)
+        cleaned = _clean(raw, known, lenient=True)
     return cleaned
 
 
@@ -534,25 +577,58 @@ def _build_paragraphs(kept: list[tuple[int, str]]) -> list[str]:
         line.fragment = index != first_fragment
 
     wrap_width = _wrap_width([line.text for line in lines])
-    paragraphs: list[str] = []
+    # Paragraphs as parts joined once at the end: a hard-wrapped file whose
+    # million lines make one paragraph must not copy it on every line.
+    paragraphs: list[_Parts] = []
     previous: _Line | None = None
     for line in lines:
         pieces = split_wrapped_line(line.text)
         if not pieces:
             continue
-        if (
-            paragraphs
-            and previous is not None
-            and _continues(paragraphs[-1], previous.text, line, wrap_width)
-        ):
-            # Page fragments are cut anywhere, even inside a number ("学习4" | "0次").
-            paragraphs[-1] = (
-                paragraphs[-1] + pieces[0] if line.fragment else _glue(paragraphs[-1], pieces[0])
-            )
-            pieces = pieces[1:]
-        paragraphs.extend(join_inline_spaces(piece) for piece in pieces)
+        if paragraphs and previous is not None:
+            last = paragraphs[-1]
+            if _continues(last.tail(), last.length, previous.text, line, wrap_width):
+                # Page fragments are cut anywhere, even inside a number ("学习4" | "0次").
+                last.add(pieces[0], glue=not line.fragment)
+                pieces = pieces[1:]
+        paragraphs.extend(_Parts(join_inline_spaces(piece)) for piece in pieces)
         previous = line
-    return [p for p in (join_inline_spaces(p) for p in paragraphs) if p]
+    return [p for p in (join_inline_spaces(p.text()) for p in paragraphs) if p]
+
+
+class _Parts:
+    """A paragraph being built from pieces; :meth:`text` joins them once."""
+
+    __slots__ = ("length", "parts")
+
+    # _continues looks at the end of a paragraph only; this much of it is plenty.
+    TAIL = 256
+
+    def __init__(self, text: str) -> None:
+        self.parts = [text]
+        self.length = len(text)
+
+    def add(self, text: str, glue: bool) -> None:
+        """Append ``text``; with ``glue``, a space between two Latin words."""
+        if glue and _needs_space(self.parts[-1], text):
+            self.parts.append(" ")
+            self.length += 1
+        self.parts.append(text)
+        self.length += len(text)
+
+    def tail(self) -> str:
+        """The last :attr:`TAIL` characters (or all of a shorter paragraph)."""
+        pieces: list[str] = []
+        size = 0
+        for part in reversed(self.parts):
+            pieces.append(part)
+            size += len(part)
+            if size >= self.TAIL:
+                break
+        return "".join(reversed(pieces))[-self.TAIL :]
+
+    def text(self) -> str:
+        return "".join(self.parts)
 
 
 def _wrap_width(lines: list[str]) -> float | None:
@@ -567,25 +643,29 @@ def _wrap_width(lines: list[str]) -> float | None:
     return float(top) if near >= 0.5 * len(widths) else None
 
 
-def _continues(previous: str, previous_line: str, line: _Line, wrap_width: float | None) -> bool:
-    """Does ``line`` continue the paragraph ``previous`` (a layout break, not a real one)?
+def _continues(
+    previous: str, previous_length: int, previous_line: str, line: _Line, wrap_width: float | None
+) -> bool:
+    """Does ``line`` continue the paragraph ending in ``previous`` (a layout break, not a real one)?
 
+    ``previous`` is the end of that paragraph (at least its last
+    :attr:`_Parts.TAIL` characters) and ``previous_length`` its length;
     ``previous_line`` is the physical line the paragraph ended on; its width
     against the file's wrap width tells a hard wrap from a paragraph end.
     """
     if line.fragment:
         return not ends_sentence(previous)
     if line.page_break_before:
-        return len(previous) >= 20 and not ends_sentence(previous)
+        return previous_length >= 20 and not ends_sentence(previous)
     if line.blank_before:
         # A paragraph that stops after a comma was broken by the page layout.
-        return len(previous) >= 20 and previous.rstrip()[-1] in _CLAUSE_OPEN_END
+        return previous_length >= 20 and previous.rstrip()[-1] in _CLAUSE_OPEN_END
     full_line = bool(wrap_width) and display_width(previous_line) >= 0.85 * (wrap_width or 0)
     if ends_sentence(previous):
         return full_line and display_width(previous_line) >= 0.95 * (wrap_width or 0)
     if full_line:
         return True
-    return len(previous) >= 30 and previous[-1] not in ":：;；"
+    return previous_length >= 30 and previous[-1] not in ":：;；"
 
 
 def _drop_title_lines(paragraphs: list[str], title: str, require_repeat: bool) -> list[str]:

@@ -6,9 +6,12 @@ status ``failed`` and a one-line reason, and the store keeps what it had.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import logging
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +19,16 @@ from pathlib import Path
 from .cleaning import CLEANER_VERSION, clean_text
 from .model import Document, DocumentWarning
 from .quality import assess, passage_codes
-from .readers import DEFAULT_MAX_FILE_BYTES, SUPPORTED_SUFFIXES, ReadError, read_file
+from .readers import (
+    MIXED_ENCODING,
+    SUPPORTED_SUFFIXES,
+    Deadline,
+    ReadError,
+    ReadLimits,
+    default_max_file_bytes,
+    read_file,
+    time_limit,
+)
 from .segment import ChunkingSettings, segment
 from .store import CorpusStore
 
@@ -27,8 +39,9 @@ Progress = Callable[[int, int, str], None]
 
 @dataclass(frozen=True)
 class IngestSettings:
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_file_bytes: int = field(default_factory=default_max_file_bytes)
     chunking: ChunkingSettings = field(default_factory=ChunkingSettings)
+    limits: ReadLimits = field(default_factory=ReadLimits)
 
     def fingerprint(self) -> dict[str, object]:
         """What, when changed, means every document must be processed again."""
@@ -105,42 +118,152 @@ def document_id(path: str) -> str:
     return hashlib.sha1(path.encode("utf-8")).hexdigest()[:16]
 
 
+# C0, DEL and C1 (U+009B is a terminal escape on its own).
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def path_key(path: Path | str) -> str:
+    """A path as it is stored, matched and shown: ``str(path)``, except that bytes
+    of a name that are not UTF-8 (a GBK name unpacked from a Windows zip) and
+    control characters (a newline or ESC in a name would break a one-line
+    report, or drive the terminal) are written as ``\\xNN``."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = os.fsencode(text).decode("utf-8", "backslashreplace")
+    return _CONTROL_CHARACTERS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def one_line(reason: str, limit: int = 300) -> str:
+    """A reason as one short line: control characters become spaces (a message
+    may quote a file's bytes), long ones are cut."""
+    line = " ".join(_CONTROL_CHARACTERS.sub(" ", reason).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def readable_stem(path: Path) -> str:
+    """The file name without suffix, for a title: a name in GBK bytes is decoded as such."""
+    stem = path.stem
+    try:
+        stem.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = os.fsencode(stem)
+        try:
+            stem = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            stem = raw.decode("utf-8", "backslashreplace")
+    return _CONTROL_CHARACTERS.sub("", stem)
+
+
+def path_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be opened at all (one line), or None. Never raises:
+    symlink loops, dangling links and over-long names are reasons, not crashes."""
+    try:
+        if path.is_symlink():
+            try:
+                path.resolve(strict=True)
+            except FileNotFoundError:
+                target = path_key(os.readlink(path))
+                return f"符号链接指向不存在的目标 {target} (dangling symlink)"
+            except RuntimeError:  # Python < 3.13 reports a loop so
+                return "符号链接循环 (symlink loop)"
+            except OSError as error:
+                if error.errno == errno.ELOOP:
+                    return "符号链接循环 (symlink loop)"
+                raise
+        elif not path.exists():
+            return "路径不存在 (no such file or folder)"
+    except OSError as error:
+        if error.errno == errno.ENAMETOOLONG:
+            return "路径或文件名过长 (file name too long)"
+        return f"无法访问路径 ({error.strerror or error})"
+    return None
+
+
+def _resolved(path: Path) -> Path | str:
+    """The resolved path, or why it cannot be resolved."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as error:
+        return f"无法访问路径 ({getattr(error, 'strerror', None) or error})"
+
+
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
     """Expand files and folders (recursively) into the files to read.
 
     Returns the files, and results for what cannot be read at all: missing
-    paths, folders without a readable file, unsupported files inside folders
-    (skipped). A file named explicitly with an unsupported type is returned
-    and fails with its reason when read.
+    paths, symlink loops and dangling links (under the link's own path),
+    unreadable folders, folders without a readable file, unsupported files
+    inside folders (skipped). A file named explicitly with an unsupported type
+    is returned and fails with its reason when read. Never raises.
     """
     files: list[Path] = []
     problems: list[FileResult] = []
-    for path in paths:
-        path = Path(path).expanduser()
-        if not path.exists():
-            problems.append(FileResult(str(path), "failed", "路径不存在 (no such file or folder)"))
+    for given in paths:
+        path = Path(given)
+        with contextlib.suppress(RuntimeError):  # "~someone" with no home: taken literally
+            path = path.expanduser()
+        problem = path_problem(path)
+        if problem is not None:
+            problems.append(FileResult(path_key(path), "failed", problem))
             continue
-        if path.is_file():
-            files.append(path.resolve())
+        if not path.is_dir():
+            resolved = _resolved(path)
+            if isinstance(resolved, str):
+                problems.append(FileResult(path_key(path), "failed", resolved))
+            else:
+                files.append(resolved)
             continue
         found = 0
-        for root, directories, names in os.walk(path):
-            directories[:] = sorted(d for d in directories if not d.startswith("."))
+
+        def unreadable(error: OSError, folder: Path = path) -> None:
+            where = path_key(error.filename or folder)
+            problems.append(
+                FileResult(where, "failed", f"无法读取文件夹 ({error.strerror or error})")
+            )
+
+        for root, directories, names in os.walk(path, onerror=unreadable):
+            kept = []
+            for directory in sorted(directories):
+                if directory.startswith("."):
+                    continue
+                if os.path.islink(os.path.join(root, directory)):
+                    # Not followed: a link to a parent folder would never end.
+                    problems.append(
+                        FileResult(
+                            path_key(Path(root) / directory),
+                            "skipped",
+                            "符号链接指向的文件夹不会被读取 (symlinked folder not followed)",
+                        )
+                    )
+                    continue
+                kept.append(directory)
+            directories[:] = kept
             for name in sorted(names):
                 if name.startswith(".") or name.startswith("~$"):
                     continue
                 candidate = Path(root) / name
-                if candidate.suffix.lower() in SUPPORTED_SUFFIXES:
-                    files.append(candidate.resolve())
-                    found += 1
-                else:
+                if candidate.suffix.lower() not in SUPPORTED_SUFFIXES:
                     problems.append(
-                        FileResult(str(candidate), "skipped", f"不支持的类型 {candidate.suffix}")
+                        FileResult(
+                            path_key(candidate),
+                            "skipped",
+                            f"不支持的类型 {path_key(candidate.suffix)}",
+                        )
                     )
+                    continue
+                found += 1
+                problem = path_problem(candidate)
+                resolved = _resolved(candidate) if problem is None else problem
+                if isinstance(resolved, str):
+                    problems.append(FileResult(path_key(candidate), "failed", resolved))
+                else:
+                    files.append(resolved)
         if not found:
             problems.append(
                 FileResult(
-                    str(path),
+                    path_key(path),
                     "failed",
                     "文件夹中没有可读取的文件 (no .txt/.md/.html/.docx/.pdf files in folder)",
                 )
@@ -150,13 +273,23 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
 
 
 def build_document(path: Path, settings: IngestSettings) -> Document:
-    """Read, clean and segment one file; raise ReadError with a one-line reason."""
-    raw = read_file(path, settings.max_file_bytes)
+    """Read, clean and segment one file within its time budget; raise ReadError
+    with a one-line reason."""
+    deadline = Deadline(settings.limits.seconds)
+    with time_limit(deadline):
+        return _build_document(path, settings, deadline)
+
+
+def _build_document(path: Path, settings: IngestSettings, deadline: Deadline) -> Document:
+    raw = read_file(path, settings.max_file_bytes, settings.limits, deadline)
+    deadline.check()
     cleaned = clean_text(raw.text, raw.metadata)
+    deadline.check()
     if not cleaned.text.strip():
         raise ReadError("清理网页模板后没有正文 (no text left after removing boilerplate)")
-    title = cleaned.title or path.stem
+    title = cleaned.title or readable_stem(path)
     result = segment(cleaned.text, title, cleaned.author, settings.chunking)
+    deadline.check()
     if not result.passages:
         raise ReadError("没有可引用的句子 (no quotable sentences found)")
     warnings = assess(cleaned.text, cleaned.raw_chars, cleaned.kept_chars)
@@ -164,8 +297,14 @@ def build_document(path: Path, settings: IngestSettings) -> Document:
         warnings.append(
             DocumentWarning("encoding", "文件含有损坏的字节，个别字符已替换为 �；引用前请核对原文")
         )
+    if raw.encoding == MIXED_ENCODING:
+        warnings.append(
+            DocumentWarning(
+                "encoding", "文件混用了 UTF-8 和 GBK 两种编码，已逐行识别；引用前请核对原文"
+            )
+        )
     return Document(
-        path=str(path),
+        path=path_key(path),
         content_hash=raw.content_hash,
         text_hash=hashlib.sha256(cleaned.text.encode("utf-8")).hexdigest(),
         format=raw.format,
@@ -186,8 +325,8 @@ def build_document(path: Path, settings: IngestSettings) -> Document:
 def hash_file(path: Path, max_bytes: int) -> str | None:
     """sha256 of a file, or None when it cannot be read or is too large (read_file says why)."""
     try:
-        if path.stat().st_size > max_bytes:
-            return None
+        if not path.is_file() or path.stat().st_size > max_bytes:
+            return None  # a FIFO named like a document would block the read
         digest = hashlib.sha256()
         with open(path, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
@@ -217,7 +356,7 @@ def ingest(
     for number, path in enumerate(files, start=1):
         if progress:
             progress(number, len(files), str(path))
-        key = str(path)
+        key = path_key(path)
         stored = known.get(key)
         doc_id = stored[0] if stored else document_id(key)
         if stored and not reprocess and hash_file(path, settings.max_file_bytes) == stored[1]:
@@ -226,13 +365,13 @@ def ingest(
         try:
             document = build_document(path, settings)
         except ReadError as error:
-            report.results.append(FileResult(key, "failed", str(error)))
+            report.results.append(FileResult(key, "failed", one_line(str(error))))
             continue
         except Exception as error:  # a bug must not lose the batch; say which file
-            logger.exception("unexpected error reading %s", path)
-            report.results.append(
-                FileResult(key, "failed", f"内部错误 {type(error).__name__}: {error}")
-            )
+            # The traceback only when debugging: the report is one line per file.
+            logger.debug("unexpected error reading %s", key, exc_info=True)
+            reason = one_line(f"内部错误 {type(error).__name__}: {error}")
+            report.results.append(FileResult(key, "failed", reason))
             continue
         result = FileResult(
             key,
@@ -268,7 +407,8 @@ def remove(targets: Iterable[str], store: CorpusStore) -> IngestReport:
     for target in targets:
         doc_id = target if target in ids else None
         if doc_id is None:
-            resolved = str(Path(target).expanduser().resolve())
+            resolved = _resolved(Path(target).expanduser())
+            resolved = path_key(resolved) if isinstance(resolved, Path) else target
             doc_id = by_path.get(resolved, (None,))[0] or by_path.get(target, (None,))[0]
         if doc_id is None:
             report.results.append(

@@ -21,7 +21,7 @@ class DocumentWarning:
     message: str  # one line, in Chinese, shown to users
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Section:
     """One article inside a document (a file may hold several)."""
 
@@ -33,7 +33,7 @@ class Section:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Paragraph:
     index: int
     section_index: int
@@ -42,7 +42,7 @@ class Paragraph:
     is_heading: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sentence:
     index: int
     paragraph_index: int
@@ -50,7 +50,7 @@ class Sentence:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Passage:
     """Whole consecutive sentences of one paragraph, sized for quoting."""
 

@@ -1,30 +1,140 @@
 """Reading files into raw text: formats, text encodings and bad input.
 
 Every failure is a :class:`ReadError` whose message is one line a user can act
-on; callers report it and go on with the next file.
+on; callers report it and go on with the next file. Every resource a file can
+make us spend is bounded (:class:`ReadLimits`): bytes on disk, bytes unpacked
+from a .docx, archive entries, PDF pages, characters of text, and time.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import io
 import logging
+import os
 import re
+import signal
+import struct
+import threading
+import time
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 
 logger = logging.getLogger(__name__)
+# pypdf logs every repair ("EOF marker not found") as a warning; with no handler
+# configured, Python prints those to stderr, next to the file's one-line reason.
+# A NullHandler keeps them out unless the application configures logging.
+logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"}
 DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
+_MB = 1024 * 1024
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc and encrypted .docx
+MIXED_ENCODING = "utf-8+gb18030"  # decoded line by line
 
 
 class ReadError(Exception):
     """A file could not be turned into text; the message is the one-line reason."""
+
+
+def default_max_file_bytes() -> int:
+    """``$YINWEN_MAX_FILE_MB`` megabytes, else 50 MB."""
+    value = os.environ.get("YINWEN_MAX_FILE_MB", "").strip()
+    try:
+        return int(float(value) * _MB) if value else DEFAULT_MAX_FILE_BYTES
+    except ValueError:
+        logger.warning("YINWEN_MAX_FILE_MB=%r is not a number; using 50", value)
+        return DEFAULT_MAX_FILE_BYTES
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What one file may cost beyond its size on disk; a file over a bound fails
+    with a one-line reason and the batch goes on.
+
+    The defaults are far above real documents (a 1,000-page report's .docx
+    holds a few MB of XML) and far below what hurts: a 1.2 MB .docx that
+    unpacks to 1.1 GB took the process to 2.4 GB before these bounds.
+    """
+
+    max_unpacked_bytes: int = 32 * _MB  # .docx: its XML parts together, decompressed
+    max_archive_entries: int = 5000  # .docx: members of the zip (real ones have < 100)
+    max_compression_ratio: float = 100.0  # .docx: per member larger than 4 MB unpacked
+    max_pdf_pages: int = 5000
+    max_chars: int = 20_000_000  # characters of text from one .docx or .pdf
+    max_html_bytes: int = 16 * _MB  # an HTML tree takes ~20x its size in memory
+    seconds: float = 300.0  # reading, cleaning and segmenting one file
+
+
+class Deadline:
+    """The time budget of one file, checked between pages, blocks and steps."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.expires = time.monotonic() + seconds if seconds else None
+
+    def remaining(self) -> float | None:
+        return None if self.expires is None else self.expires - time.monotonic()
+
+    def error(self) -> ReadError:
+        return ReadError(
+            f"处理超时：超过 {self.seconds:g} 秒 (took longer than {self.seconds:g} s; "
+            "the file is too large or malformed)"
+        )
+
+    def check(self) -> None:
+        remaining = self.remaining()
+        if remaining is not None and remaining <= 0:
+            raise self.error()
+
+
+class _Expired(BaseException):
+    """Raised by the alarm; a BaseException so that library code catching
+    Exception (a PDF parser's recovery, say) cannot swallow it."""
+
+
+@contextlib.contextmanager
+def time_limit(deadline: Deadline) -> Iterator[None]:
+    """Interrupt the block when ``deadline`` passes.
+
+    In the main thread (the command line) an alarm signal stops even a parser
+    stuck inside one page; elsewhere (the web server's worker threads) signals
+    cannot be used and the block relies on :meth:`Deadline.check` calls.
+    """
+    remaining = deadline.remaining()
+    usable = (
+        remaining is not None
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+        and signal.getitimer(signal.ITIMER_REAL)[0] == 0  # someone else's alarm is running
+    )
+    if not usable or remaining is None:
+        yield
+        return
+    armed = [True]
+
+    def expire(_signal: int, _frame: FrameType | None) -> None:
+        if armed[0]:
+            raise _Expired
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    try:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, max(remaining, 0.001))
+            yield
+        finally:
+            armed[0] = False  # an alarm arriving from here on does nothing
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            # None: a handler installed outside Python, which cannot be put back.
+            signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+    except _Expired:
+        raise deadline.error() from None
 
 
 @dataclass
@@ -38,7 +148,12 @@ class RawText:
     metadata: dict[str, str] = field(default_factory=dict)  # title, date, author, source
 
 
-def read_file(path: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> RawText:
+def read_file(
+    path: Path,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    limits: ReadLimits | None = None,
+    deadline: Deadline | None = None,
+) -> RawText:
     """Read one file of a supported format; raise :class:`ReadError` on bad input."""
     if not path.exists():
         raise ReadError("文件不存在 (no such file)")
@@ -52,20 +167,31 @@ def read_file(path: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> RawText:
     size = path.stat().st_size
     if size > max_bytes:
         raise ReadError(
-            f"文件过大 {size / 1024 / 1024:.1f} MB，超过上限 {max_bytes / 1024 / 1024:.0f} MB "
+            f"文件过大 {size / _MB:.1f} MB，超过上限 {max_bytes / _MB:.0f} MB "
             "(file too large; raise YINWEN_MAX_FILE_MB to allow it)"
         )
     if size == 0:
         raise ReadError("空文件 (empty file)")
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            # Never more than the limit, even if the file grew since stat().
+            data = handle.read(max_bytes + 1)
     except OSError as error:
         raise ReadError(f"无法读取文件 ({error.strerror or error})") from error
-    return read_bytes(data, suffix)
+    if len(data) > max_bytes:
+        raise ReadError(
+            f"文件过大，超过上限 {max_bytes / _MB:.0f} MB "
+            "(file too large; raise YINWEN_MAX_FILE_MB to allow it)"
+        )
+    return read_bytes(data, suffix, limits, deadline)
 
 
-def read_bytes(data: bytes, suffix: str) -> RawText:
+def read_bytes(
+    data: bytes, suffix: str, limits: ReadLimits | None = None, deadline: Deadline | None = None
+) -> RawText:
     """Turn the bytes of a file with the given suffix into :class:`RawText`."""
+    limits = limits or ReadLimits()
+    deadline = deadline or Deadline(None)
     content_hash = hashlib.sha256(data).hexdigest()
     suffix = suffix.lower()
     if suffix in {".txt", ".md", ".markdown"}:
@@ -74,16 +200,28 @@ def read_bytes(data: bytes, suffix: str) -> RawText:
             text = strip_markdown(text)
         return RawText(text, suffix.lstrip(".").replace("markdown", "md"), encoding, content_hash)
     if suffix in {".html", ".htm"}:
+        if len(data) > limits.max_html_bytes:
+            raise ReadError(
+                f"HTML 文件过大 {len(data) / _MB:.1f} MB，超过上限 "
+                f"{limits.max_html_bytes / _MB:.0f} MB (HTML page too large)"
+            )
         text, encoding = decode_text(data, html=True)
         body, metadata = html_to_text(text)
         return RawText(body, "html", encoding, content_hash, metadata)
     if suffix == ".docx":
-        body, metadata = docx_to_text(data)
+        body, metadata = docx_to_text(data, limits, deadline)
         return RawText(body, "docx", None, content_hash, metadata)
     if suffix == ".pdf":
-        body, metadata = pdf_to_text(data)
+        body, metadata = pdf_to_text(data, limits, deadline)
         return RawText(body, "pdf", None, content_hash, metadata)
     raise ReadError(f"不支持的文件类型 {suffix}")
+
+
+def _too_many_chars(limits: ReadLimits) -> ReadError:
+    return ReadError(
+        f"文字过多，超过上限 {limits.max_chars // 10000} 万字 "
+        f"(more than {limits.max_chars:,} characters of text)"
+    )
 
 
 # --------------------------------------------------------------------------- text encodings
@@ -137,6 +275,13 @@ def decode_text(data: bytes, html: bool = False) -> tuple[str, str]:
         score = chinese_score(text)
         if best is None or score > best[0]:
             best = (score, text, encoding)
+    by_line = _decode_by_line(data)
+    if by_line is not None and (
+        best is None or _full_chinese_score(by_line) > _full_chinese_score(best[1])
+    ):
+        # Lines pasted together from UTF-8 and GBK files: each line decoded on its own
+        # beats reading the UTF-8 lines as GBK mojibake (or rejecting the file).
+        best = (chinese_score(by_line), by_line, MIXED_ENCODING)
     damaged = data.decode("utf-8", errors="replace")
     if damaged.count("\ufffd") <= max(8, len(damaged) // 200):
         # A few broken bytes in an otherwise UTF-8 file (truncated download, bad copy).
@@ -183,6 +328,33 @@ def chinese_score(text: str) -> float:
     if not sample:
         return 0.0
     return sum(1 for c in sample if c in _COMMON) / len(sample)
+
+
+def _full_chinese_score(text: str) -> float:
+    """:func:`chinese_score` over the whole text, not its first 20,000 characters."""
+    return sum(1 for c in text if c in _COMMON) / len(text) if text else 0.0
+
+
+def _decode_by_line(data: bytes) -> str | None:
+    """Each line as strict UTF-8, else GB18030, else UTF-8 with � for broken bytes;
+    None unless the file really mixes UTF-8 and GB18030 lines."""
+    lines = data.split(b"\n")
+    decoded = []
+    utf8 = gb18030 = 0
+    for line in lines:
+        try:
+            text = line.decode("utf-8")
+            utf8 += not line.isascii()
+        except UnicodeDecodeError:
+            try:
+                text = line.decode("gb18030")
+                gb18030 += 1
+            except UnicodeDecodeError:
+                text = line.decode("utf-8", errors="replace")
+        decoded.append(text)
+    if not (utf8 and gb18030):
+        return None
+    return "\n".join(decoded)
 
 
 def _mostly_ascii(text: str) -> bool:
@@ -305,22 +477,34 @@ def html_to_text(markup: str) -> tuple[str, dict[str, str]]:
 # --------------------------------------------------------------------------- docx
 
 
-def docx_to_text(data: bytes) -> tuple[str, dict[str, str]]:
+_DOCX_XML_SUFFIXES = (".xml", ".rels")
+_RATIO_CHECK_BYTES = 4 * _MB
+
+
+def docx_to_text(
+    data: bytes, limits: ReadLimits | None = None, deadline: Deadline | None = None
+) -> tuple[str, dict[str, str]]:
     """Paragraphs and table cells of a .docx, in document order, plus core properties."""
+    limits = limits or ReadLimits()
+    deadline = deadline or Deadline(None)
     if data.startswith(_OLE_MAGIC):
         raise ReadError(
             "文档已加密（需要密码）或是旧版 .doc 格式 (password-protected or legacy .doc)"
         )
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ReadError("不是有效的 .docx 文件（可能已损坏或被截断） (corrupt or truncated .docx)")
+    package = _bounded_docx(data, limits, deadline)
     try:
         import docx  # python-docx
         from docx.table import Table
         from docx.text.paragraph import Paragraph as DocxParagraph
 
-        document = docx.Document(io.BytesIO(data))
+        document = docx.Document(io.BytesIO(package))
         lines: list[str] = []
-        for block in document.element.body.iterchildren():
+        chars = 0
+        for number, block in enumerate(document.element.body.iterchildren()):
+            if number % 200 == 0:
+                deadline.check()
             tag = block.tag.rsplit("}", 1)[-1]
             if tag == "p":
                 lines.append(DocxParagraph(block, document).text)
@@ -331,6 +515,11 @@ def docx_to_text(data: bytes) -> tuple[str, dict[str, str]]:
                         if cell.text not in cells:  # merged cells repeat their text
                             cells.append(cell.text)
                     lines.append("  ".join(cells))
+            else:
+                continue
+            chars += len(lines[-1])
+            if chars > limits.max_chars:
+                raise _too_many_chars(limits)
         properties = document.core_properties
         metadata = {}
         if properties.title:
@@ -346,15 +535,105 @@ def docx_to_text(data: bytes) -> tuple[str, dict[str, str]]:
     return "\n".join(lines), metadata
 
 
+def _zip_entry_count(data: bytes) -> int | None:
+    """Entries the zip's end record declares, read before the central directory
+    is parsed (a million entries would take a gigabyte as ZipInfo objects)."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65557))
+    if end < 0 or end + 22 > len(data):
+        return None
+    (total,) = struct.unpack_from("<H", data, end + 10)
+    return int(total)
+
+
+def _bounded_docx(data: bytes, limits: ReadLimits, deadline: Deadline) -> bytes:
+    """A copy of the .docx with its XML parts only, each read with a cap.
+
+    python-docx reads every part of the package into memory whole, so a zip
+    bomb in any part - or a 1 GB image - would be decompressed. Sizes and
+    compression ratios are checked before anything is unpacked; the sizes a
+    zip declares can lie, so every read is capped too. Parts that are not XML
+    (images, fonts, embedded files) hold no text and are kept empty.
+    """
+    entries = _zip_entry_count(data)
+    if entries is not None and entries > limits.max_archive_entries:
+        raise ReadError(
+            f".docx 中条目过多 ({entries} 个，上限 {limits.max_archive_entries}) "
+            "(too many entries in the archive; not a normal Word document)"
+        )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+        if len(members) > limits.max_archive_entries:
+            raise ReadError(
+                f".docx 中条目过多 ({len(members)} 个，上限 {limits.max_archive_entries}) "
+                "(too many entries in the archive; not a normal Word document)"
+            )
+        parts = [m for m in members if m.filename.lower().endswith(_DOCX_XML_SUFFIXES)]
+        is_part = {id(member) for member in parts}
+        for member in parts:
+            ratio = member.file_size / max(member.compress_size, 1)
+            if member.file_size > _RATIO_CHECK_BYTES and ratio > limits.max_compression_ratio:
+                raise ReadError(
+                    f"疑似压缩炸弹：{member.filename} 解压后 {member.file_size / _MB:.0f} MB，"
+                    f"压缩比 {ratio:.0f}:1 (suspected zip bomb)"
+                )
+        declared = sum(member.file_size for member in parts)
+        if declared > limits.max_unpacked_bytes:
+            raise _unpacked_too_large(declared, limits)
+        budget = limits.max_unpacked_bytes
+        copy = io.BytesIO()
+        with zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED) as bounded:
+            for member in members:
+                content = b""
+                if id(member) in is_part:
+                    content = _read_capped(archive, member, budget)
+                    budget -= len(content)
+                    deadline.check()
+                bounded.writestr(member.filename, content)
+    except ReadError:
+        raise
+    except Exception as error:  # bad CRC, unsupported compression, encrypted member ...
+        raise ReadError(f"无法读取 .docx（文件损坏或被截断）: {type(error).__name__}") from error
+    return copy.getvalue()
+
+
+def _read_capped(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: int) -> bytes:
+    """The member's bytes, read a megabyte at a time (zipfile unpacks as much as
+    one read asks for); over ``budget`` is an error."""
+    chunks = []
+    size = 0
+    with archive.open(member) as handle:
+        while chunk := handle.read(_MB):
+            size += len(chunk)
+            if size > budget:
+                raise _unpacked_too_large(None, ReadLimits(max_unpacked_bytes=budget))
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _unpacked_too_large(size: int | None, limits: ReadLimits) -> ReadError:
+    stated = f" {size / _MB:.0f} MB" if size is not None else ""
+    return ReadError(
+        f".docx 解压后过大{stated}，超过上限 {limits.max_unpacked_bytes / _MB:.0f} MB "
+        "(unpacks to too much data; suspected zip bomb)"
+    )
+
+
 # --------------------------------------------------------------------------- pdf
 
 
-def pdf_to_text(data: bytes) -> tuple[str, dict[str, str]]:
+def pdf_to_text(
+    data: bytes, limits: ReadLimits | None = None, deadline: Deadline | None = None
+) -> tuple[str, dict[str, str]]:
     """Text of every page of a PDF plus its metadata.
 
     Pages are separated by a form feed on its own line, so that the cleaner
-    can join a sentence that runs over a page break.
+    can join a sentence that runs over a page break. pypdf bounds what one
+    stream may unpack to; the page count, the characters and the time are
+    bounded here.
     """
+    limits = limits or ReadLimits()
+    deadline = deadline or Deadline(None)
     if not data.lstrip()[:5] == b"%PDF-":
         raise ReadError("不是有效的 PDF 文件 (not a PDF)")
     try:
@@ -363,10 +642,30 @@ def pdf_to_text(data: bytes) -> tuple[str, dict[str, str]]:
     except ImportError as error:  # pragma: no cover - core dependency
         raise ReadError("读取 PDF 需要 pypdf (pip install pypdf)") from error
     try:
+        from pypdf.errors import LimitReachedError
+    except ImportError:  # pypdf < 6 has no such limits
+
+        class LimitReachedError(Exception):  # type: ignore[no-redef]
+            pass
+
+    try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise ReadError("PDF 已加密，需要密码 (password-protected PDF)")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        count = len(reader.pages)
+        if count > limits.max_pdf_pages:
+            raise ReadError(
+                f"PDF 页数过多 ({count} 页，上限 {limits.max_pdf_pages}) (too many pages)"
+            )
+        pages = []
+        chars = 0
+        for page in reader.pages:
+            deadline.check()
+            text = page.extract_text() or ""
+            chars += len(text)
+            if chars > limits.max_chars:
+                raise _too_many_chars(limits)
+            pages.append(text)
         metadata: dict[str, str] = {}
         info = reader.metadata
         if info is not None:
@@ -378,6 +677,8 @@ def pdf_to_text(data: bytes) -> tuple[str, dict[str, str]]:
                 metadata["date"] = info.creation_date.date().isoformat()
     except ReadError:
         raise
+    except LimitReachedError as error:
+        raise ReadError(f"PDF 超出解析上限，疑似恶意构造 ({error})".splitlines()[0]) from error
     except PdfReadError as error:
         raise ReadError(f"PDF 损坏或被截断 ({error})".splitlines()[0]) from error
     except Exception as error:

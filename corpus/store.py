@@ -17,6 +17,8 @@ removed by the next write.
 
 from __future__ import annotations
 
+import bisect
+import collections
 import contextlib
 import json
 import logging
@@ -39,6 +41,8 @@ FORMAT_VERSION = 1
 LANGCHAIN_PREFIX = "lc:"
 MANIFEST = "manifest.json"
 CORPUS_DB = "corpus.sqlite"
+# Up to this many passages of one document are looked up sentence range by range.
+_RANGE_QUERY_LIMIT = 32
 
 
 def default_index_path() -> Path:
@@ -417,12 +421,14 @@ class CorpusStore:
             added_at = self.connection.execute(
                 "SELECT added_at FROM documents WHERE doc_id = ?", (doc_id,)
             ).fetchone()
-            previous: dict[str, list[int]] = {}
+            # A deque per text: a file repeating one sentence many thousand times
+            # would make popping from the front of a list quadratic.
+            previous: dict[str, collections.deque[int]] = {}
             for passage_id, text in self.connection.execute(
                 "SELECT passage_id, text FROM passages WHERE doc_id = ? ORDER BY passage_index",
                 (doc_id,),
             ):
-                previous.setdefault(text, []).append(passage_id)
+                previous.setdefault(text, collections.deque()).append(passage_id)
             previous_ids = [i for ids in previous.values() for i in ids]
             self.connection.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
             self.connection.execute(
@@ -461,7 +467,7 @@ class CorpusStore:
             for passage, codes in zip(document.passages, passage_warnings, strict=True):
                 # Same words, same vector: an edit elsewhere only moves the offsets.
                 candidates = previous.get(passage.text)
-                reuse = candidates.pop(0) if candidates else None
+                reuse = candidates.popleft() if candidates else None
                 cursor = self.connection.execute(
                     "INSERT INTO passages (passage_id, doc_id, passage_index, section_index, "
                     "paragraph_index, paragraph_end, sentence_start, sentence_end, start, end, "
@@ -642,11 +648,13 @@ class CorpusStore:
     def passages(self, ids: list[int] | None = None) -> list[StoredPassage]:
         """Passages with provenance, in the order of ``ids`` (all passages if None).
         Unknown ids are skipped."""
+        # Document fields are read once per document, not joined onto every
+        # passage row: fields stored after a document's text (metadata) make
+        # SQLite walk the text's overflow pages, per row - quadratic for a huge file.
         query = (
             "SELECT p.passage_id, p.doc_id, p.passage_index, p.paragraph_index, p.section_index, "
-            "p.start, p.end, p.text, d.title, s.title, s.author, d.date, d.source, d.path, "
-            "p.warnings, p.sentence_start, p.sentence_end, d.format, d.metadata "
-            "FROM passages p JOIN documents d ON d.doc_id = p.doc_id "
+            "p.start, p.end, p.text, s.title, s.author, p.warnings, p.sentence_start, "
+            "p.sentence_end FROM passages p "
             "LEFT JOIN sections s ON s.doc_id = p.doc_id AND s.section_index = p.section_index"
         )
         if ids is None:
@@ -659,23 +667,66 @@ class CorpusStore:
                 rows.extend(
                     self.connection.execute(f"{query} WHERE p.passage_id IN ({marks})", chunk)
                 )
-        sentence_rows: dict[str, list[tuple[int, int, int]]] = {}
+        documents = self._passage_documents({row[1] for row in rows})
+        spans_of = self._sentence_spans(rows)
         result = {}
         for row in rows:
-            doc_id = row[1]
-            if doc_id not in sentence_rows:
-                sentence_rows[doc_id] = self.connection.execute(
-                    "SELECT sentence_index, start, end FROM sentences WHERE doc_id = ? "
-                    "ORDER BY sentence_index",
-                    (doc_id,),
-                ).fetchall()
-            spans = [(s, e) for index, s, e in sentence_rows[doc_id] if row[15] <= index < row[16]]
+            title, date, source, path, format_, metadata = documents[row[1]]
             result[row[0]] = StoredPassage(
-                passage_id=row[0], doc_id=doc_id, passage_index=row[2], paragraph_index=row[3],
-                section_index=row[4], start=row[5], end=row[6], text=row[7], title=row[8],
-                section_title=row[9], author=row[10], date=row[11], source=row[12], path=row[13],
-                warnings=json.loads(row[14]), sentences=spans, format=row[17],
-                metadata=json.loads(row[18]),
+                passage_id=row[0], doc_id=row[1], passage_index=row[2], paragraph_index=row[3],
+                section_index=row[4], start=row[5], end=row[6], text=row[7], title=title,
+                section_title=row[8], author=row[9], date=date, source=source, path=path,
+                warnings=json.loads(row[10]), sentences=spans_of[row[0]], format=format_,
+                metadata=metadata,
             )  # fmt: skip
         order = ids if ids is not None else sorted(result)
         return [result[i] for i in order if i in result]
+
+    def _passage_documents(self, doc_ids: set[str]) -> dict[str, tuple[Any, ...]]:
+        """doc_id -> (title, date, source, path, format, metadata) of the given documents."""
+        found: dict[str, tuple[Any, ...]] = {}
+        ordered = sorted(doc_ids)
+        for chunk_start in range(0, len(ordered), 500):
+            chunk = ordered[chunk_start : chunk_start + 500]
+            marks = ",".join("?" * len(chunk))
+            for doc_id, title, date, source, path, format_, metadata in self.connection.execute(
+                "SELECT doc_id, title, date, source, path, format, metadata FROM documents "
+                f"WHERE doc_id IN ({marks})",
+                chunk,
+            ):
+                found[doc_id] = (title, date, source, path, format_, json.loads(metadata))
+        return found
+
+    def _sentence_spans(self, rows: list[Any]) -> dict[int, list[tuple[int, int]]]:
+        """Sentence spans of each passage row (passage id -> spans), in time linear in
+        the sentences read: a one-line 50 MB file has a million sentences, and
+        scanning all of them for each of its passages never finished."""
+        by_document: dict[str, list[Any]] = {}
+        for row in rows:
+            by_document.setdefault(row[1], []).append(row)
+        spans: dict[int, list[tuple[int, int]]] = {}
+        for doc_id, document_rows in by_document.items():
+            if len(document_rows) <= _RANGE_QUERY_LIMIT:
+                # A few passages (search results): read just their sentences.
+                for row in document_rows:
+                    spans[row[0]] = [
+                        (start, end)
+                        for start, end in self.connection.execute(
+                            "SELECT start, end FROM sentences WHERE doc_id = ? "
+                            "AND sentence_index >= ? AND sentence_index < ? "
+                            "ORDER BY sentence_index",
+                            (doc_id, row[11], row[12]),
+                        )
+                    ]
+                continue
+            sentences = self.connection.execute(
+                "SELECT sentence_index, start, end FROM sentences WHERE doc_id = ? "
+                "ORDER BY sentence_index",
+                (doc_id,),
+            ).fetchall()
+            indexes = [index for index, _, _ in sentences]
+            for row in document_rows:
+                first = bisect.bisect_left(indexes, row[11])
+                last = bisect.bisect_left(indexes, row[12], lo=first)
+                spans[row[0]] = [(start, end) for _, start, end in sentences[first:last]]
+        return spans

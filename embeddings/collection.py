@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from corpus.ingest import FileResult, IngestReport, IngestSettings, discover, hash_file
+from corpus.ingest import (
+    FileResult,
+    IngestReport,
+    IngestSettings,
+    discover,
+    hash_file,
+    path_key,
+)
 from corpus.ingest import ingest as ingest_files
 from corpus.ingest import remove as remove_documents
 from corpus.model import Document, Paragraph, Passage, Section, Sentence
@@ -40,6 +47,8 @@ from .sparse import BM25Index, tokenize
 logger = logging.getLogger(__name__)
 
 TOKENIZER_ID = "rjieba-search-v1"
+# Passages read from the store at a time while indexing.
+_CHUNK = 2000
 Progress = Callable[[int, int, str], None]
 
 
@@ -97,6 +106,7 @@ class Collection:
             if unchanged is not None:
                 return unchanged
         with self.directory.writer(fresh=rebuild) as staged:
+            self._check_writer_embedder(staged, model, embedder_name)
             report = ingest_files(
                 targets,
                 staged.store,
@@ -118,6 +128,7 @@ class Collection:
             raise CollectionError(f"no collection at {self.path}; create it with yinwen ingest")
         model, _ = self._resolve_embedder(embedder, manifest)
         with self.directory.writer() as staged:
+            self._check_writer_embedder(staged, model)
             report = remove_documents(targets, staged.store)
             self._update_indexes(staged, model, report, None)
             staged.manifest["documents"] = _document_table(staged.store)
@@ -136,6 +147,7 @@ class Collection:
         manifest = self.directory.read_manifest()
         model, embedder_name = self._resolve_embedder(embedder, manifest)
         with self.directory.writer() as staged:
+            self._check_writer_embedder(staged, model)
             report = IngestReport()
             for record in records:
                 document = text_document(record)
@@ -155,6 +167,7 @@ class Collection:
             return
         model, _ = self._resolve_embedder(embedder, manifest)
         with self.directory.writer() as staged:
+            self._check_writer_embedder(staged, model)
             report = IngestReport()
             known = {d.doc_id for d in staged.store.documents()}
             for item in ids:
@@ -185,6 +198,27 @@ class Collection:
         name = name or embedder or DEFAULT_EMBEDDER
         return self._load_embedder(name, manifest), name
 
+    def _check_writer_embedder(
+        self, staged: StagedGeneration, model: Embedder, name: str | None = None
+    ) -> None:
+        """Check, holding the writer lock, that the collection still uses ``model``.
+
+        The embedder was chosen from the manifest read before the lock; another
+        ingest (the first one, with another embedder) may have created the
+        collection meanwhile, and its indexes would not fit these vectors.
+        """
+        recorded = staged.manifest.get("embedder") or {}
+        if recorded and (
+            recorded.get("id") != model.id or recorded.get("dimension") != model.dimension
+        ):
+            winner = recorded.get("name") or recorded.get("id")
+            raise CollectionError(
+                f"collection {self.path} was just created by another ingest with embedder "
+                f"{winner!r} ({recorded.get('id')}, dimension {recorded.get('dimension')}), not "
+                f"{model.id}; add to it without --embedder, or start afresh with: "
+                + _rebuild_hint(self.path, name)
+            )
+
     def _record(
         self, staged: StagedGeneration, model: Embedder, name: str, fingerprint: Any
     ) -> None:
@@ -211,13 +245,14 @@ class Collection:
         failed = manifest.get("failed", {})
         report = IngestReport(results=list(problems))
         for path in files:
-            known = by_path.get(str(path))
+            key = path_key(path)
+            known = by_path.get(key)
             digest = hash_file(path, settings.max_file_bytes)
             if known is not None and digest == known[1]["content_hash"]:
-                report.results.append(FileResult(str(path), "unchanged", doc_id=known[0]))
-            elif failed.get(str(path), {}).get("content_hash") == _failure_key(path, settings):
+                report.results.append(FileResult(key, "unchanged", doc_id=known[0]))
+            elif failed.get(key, {}).get("content_hash") == _failure_key(path, settings):
                 # Failed before with these very bytes: the same reason, without the work.
-                report.results.append(FileResult(str(path), "failed", failed[str(path)]["reason"]))
+                report.results.append(FileResult(key, "failed", failed[key]["reason"]))
             else:
                 return None
         documents = manifest.get("documents", {})
@@ -282,31 +317,36 @@ class Collection:
         to_tokenize = sorted((stored_ids - sparse_ids) | refreshed)
         # Sentence vectors for passages of several sentences that lack them: new
         # passages, and every passage of a collection built before sentence vectors.
-        sentence_candidates = sorted((stored_ids - sentence_ids) | set(to_embed))
-        passages = {
-            p.passage_id: p
-            for p in store.passages(
-                sorted(set(to_embed) | set(to_tokenize) | set(sentence_candidates))
-            )
-        }
-        sentence_keys, sentence_texts = [], []
-        for passage_id in sentence_candidates:
-            passage = passages[passage_id]
-            if len(passage.sentences) < 2:
-                continue  # one sentence: the passage vector is its vector
-            for number, (start, end) in enumerate(passage.sentences[:SENTENCE_SLOTS]):
-                sentence_keys.append(passage_id * SENTENCE_SLOTS + number)
-                sentence_texts.append(passage.text[start - passage.start : end - passage.start])
-        texts = [embedding_text(passages[i]) for i in to_embed] + sentence_texts
-        if texts:
-            vectors = model.embed_in_batches(
-                texts,
-                progress=(lambda d, t: progress(d, t, "向量化")) if progress else None,
-            )
-            dense.add(to_embed, vectors[: len(to_embed)])
-            sentences.add(sentence_keys, vectors[len(to_embed) :])
+        sentence_candidates = (stored_ids - sentence_ids) | set(to_embed)
+
+        # Passages are read a chunk at a time, so that a file of a hundred thousand
+        # passages never has them (and their tokens) in memory all at once.
+        def chunks(ids: list[int]) -> Iterator[list[StoredPassage]]:
+            for start in range(0, len(ids), _CHUNK):
+                yield store.passages(ids[start : start + _CHUNK])
+
+        to_read = sorted(set(to_embed) | sentence_candidates)
+        embed = set(to_embed)
+        done = 0
+        for chunk in chunks(to_read):
+            passage_ids = [p.passage_id for p in chunk if p.passage_id in embed]
+            texts = [embedding_text(p) for p in chunk if p.passage_id in embed]
+            sentence_keys: list[int] = []
+            for passage in chunk:
+                if len(passage.sentences) < 2:
+                    continue  # one sentence: the passage vector is its vector
+                for number, (start, end) in enumerate(passage.sentences[:SENTENCE_SLOTS]):
+                    sentence_keys.append(passage.passage_id * SENTENCE_SLOTS + number)
+                    texts.append(passage.text[start - passage.start : end - passage.start])
+            vectors = model.embed_in_batches(texts)
+            dense.add(passage_ids, vectors[: len(passage_ids)])
+            sentences.add(sentence_keys, vectors[len(passage_ids) :])
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(to_read), "向量化")
         if to_tokenize:
-            sparse.add(to_tokenize, [tokenize(bm25_text(passages[i])) for i in to_tokenize])
+            tokens = (tokenize(bm25_text(p)) for chunk in chunks(to_tokenize) for p in chunk)
+            sparse.add(to_tokenize, tokens)
         dense.save(staged.path)
         sentences.save(staged.path)
         sparse.save(staged.path / "bm25")
