@@ -4,6 +4,9 @@ need no model; tests marked ``model`` load the real bundled one."""
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -47,3 +50,18 @@ def sample_collection(tmp_path_factory: pytest.TempPathFactory) -> Path:
     report = Collection(path).ingest([SAMPLES], embedder="hash")
     assert not report.failed
     return path
+
+
+@pytest.fixture(scope="module")
+def llm_server() -> Iterator[str]:
+    """A scripted OpenAI-compatible server on loopback (``ScriptedOpenAI`` in
+    tests/test_answers.py): one right quote under a wrong number, one fabricated quote."""
+    from test_answers import ScriptedOpenAI
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedOpenAI)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()

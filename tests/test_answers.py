@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
@@ -109,17 +107,6 @@ class ScriptedOpenAI(BaseHTTPRequestHandler):
                  "model": "scripted", "choices": [{"index": 0, **choice}]}  # fmt: skip
         self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
         self.wfile.flush()
-
-
-@pytest.fixture(scope="module")
-def llm_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedOpenAI)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
 
 
 def test_llm_answer_is_verified_end_to_end(sample_collection: Path, llm_server: str) -> None:

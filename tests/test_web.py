@@ -13,11 +13,9 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -694,19 +692,6 @@ def test_auth_operators_and_login_throttling(
 
 
 # ----------------------------------------------------------------------------- LLM mode
-
-
-@pytest.fixture(scope="module")
-def llm_server() -> Iterator[str]:
-    from test_answers import ScriptedOpenAI  # the scripted OpenAI-compatible server
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedOpenAI)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
 
 
 def test_llm_answer_in_the_browser(
