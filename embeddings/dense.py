@@ -48,6 +48,7 @@ class DenseIndex:
         faiss = _faiss()
         self.dimension = dimension
         self.name = name
+        self._id_set: set[int] | None = None  # built on first lookup, dropped on change
         self.index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
         self.hnsw = hnsw
 
@@ -101,15 +102,33 @@ class DenseIndex:
         return {int(i) for i in self.ids_array()}
 
     def vectors(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
-        return np.vstack([self.index.reconstruct(int(i)) for i in ids]) if len(ids) else np.zeros(
-            (0, self.dimension), dtype=np.float32
-        )  # fmt: skip
+        """The stored vectors of ``ids`` (each must be present), in that order: a lookup
+        by id, so its cost does not grow with the index."""
+        if not len(ids):
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self.index.reconstruct_batch(np.asarray(list(ids), dtype=np.int64))
+
+    def similarities(self, vector: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
+        """Inner product of ``vector`` with the stored vectors of those ``ids`` that are
+        present (unknown ids are left out), without scanning the index."""
+        present = [int(i) for i in ids if self.contains(int(i))]
+        if not present:
+            return {}
+        scores = self.vectors(present) @ np.asarray(vector, dtype=np.float32).reshape(-1)
+        return dict(zip(present, scores.tolist(), strict=True))
+
+    def contains(self, key: int) -> bool:
+        """Whether a vector is stored under ``key``."""
+        if self._id_set is None:
+            self._id_set = {int(i) for i in self.ids_array()}
+        return key in self._id_set
 
     def add(self, ids: Sequence[int], vectors: np.ndarray) -> None:
         """Add vectors (an id already present is replaced)."""
         if not len(ids):
             return
         self.remove(ids)
+        self._id_set = None
         self.index.add_with_ids(
             np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
         )
@@ -131,6 +150,7 @@ class DenseIndex:
         if not len(ids):
             return
         faiss = _faiss()
+        self._id_set = None
         self.index.remove_ids(faiss.IDSelectorBatch(np.asarray(list(ids), dtype=np.int64)))
 
     def search(

@@ -227,3 +227,14 @@ def test_out_of_collection_question_is_refused_with_nearest_passages(
     qa = QA.open(sample_collection)
     answer = qa.ask("红烧肉怎么做才好吃？")
     assert not answer.answerable and answer.related
+
+
+def test_dense_similarities_by_id_skip_unknown_ids() -> None:
+    from embeddings import DenseIndex
+
+    index = DenseIndex(4)
+    index.add([10, 20], np.eye(4, dtype=np.float32)[:2])
+    found = index.similarities(np.array([1.0, 0.5, 0, 0], dtype=np.float32), [20, 10, 99])
+    assert found == {20: 0.5, 10: 1.0}
+    index.remove([10])
+    assert index.similarities(np.ones(4, dtype=np.float32), [10, 20]) == {20: 1.0}

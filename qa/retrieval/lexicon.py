@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from embeddings.collection import CollectionReader
 from embeddings.sparse import tokenize
 
+MAX_TITLES_PER_WORD = 100
+
 _ARTICLE_HEAD = re.compile(r"(第[一二三四五六七八九十百千零〇两]+条)[ \u3000]")
 
 
@@ -30,17 +32,21 @@ class Lexicon:
 
     def __init__(self, reader: CollectionReader) -> None:
         sparse = reader.sparse
-        self._title_mass: dict[str, float] = {}
-        self._title_terms: dict[str, dict[str, float]] = defaultdict(dict)  # token -> doc -> idf
+        titles_of: dict[str, list[str]] = defaultdict(list)  # token -> documents
         for doc_id, title in reader.store.titles().items():
-            tokens = {t for t in tokenize(title) if not t.isdigit()}
-            weights = {t: sparse.idf(t) for t in tokens}
-            mass = sum(weights.values())
-            if mass <= 0:
+            for token in {t for t in tokenize(title) if not t.isdigit()}:
+                titles_of[token].append(doc_id)
+        # A word in many titles ("中华人民共和国", "工会") names none of them; leaving it
+        # out keeps a query's cost bounded however many documents there are.
+        self._title_mass: dict[str, float] = defaultdict(float)
+        self._title_terms: dict[str, dict[str, float]] = {}  # token -> doc -> idf
+        for token, documents in titles_of.items():
+            weight = sparse.idf(token)
+            if len(documents) > MAX_TITLES_PER_WORD or weight <= 0:
                 continue
-            self._title_mass[doc_id] = mass
-            for token, weight in weights.items():
-                self._title_terms[token][doc_id] = weight
+            self._title_terms[token] = dict.fromkeys(documents, weight)
+            for doc_id in documents:
+                self._title_mass[doc_id] += weight
         # Law articles by label ("第四十四条" -> the passages it heads), read once
         # instead of a prefix scan of every passage per query.
         self.articles: dict[str, list[int]] = defaultdict(list)

@@ -93,7 +93,7 @@ class HybridRetriever:
                 for number in range(min(size, SENTENCE_SLOTS))
             ]
             best: dict[int, float] = {}
-            for key, score in reader.sentences.search(vector, len(keys), keys) if keys else []:
+            for key, score in reader.sentences.similarities(vector, keys).items():
                 passage_id = key // SENTENCE_SLOTS
                 best[passage_id] = max(score, best.get(passage_id, -1.0))
             sentence_cosines = np.array(
@@ -118,7 +118,7 @@ class HybridRetriever:
         ]
         if not keys:
             return {}
-        found = dict(self.reader.sentences.search(vector, len(keys), keys))
+        found = self.reader.sentences.similarities(vector, keys)
         return {
             p.passage_id: [
                 found.get(p.passage_id * SENTENCE_SLOTS + n, 0.0) for n in range(len(p.sentences))
