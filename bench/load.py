@@ -18,7 +18,6 @@ import argparse
 import os
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -28,19 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.web_memory import QUESTIONS, free_port, rss_mb  # noqa: E402
-
-
-def wait_until_up(port: int, timeout: float = 240) -> None:
-    import socket
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.3)
-    raise TimeoutError("yinwen serve did not start")
+from bench.web_memory import QUESTIONS, rss_mb, start_server  # noqa: E402
 
 
 def main() -> None:
@@ -59,19 +46,11 @@ def main() -> None:
 
         index = Path(tempfile.mkdtemp(prefix="yinwen-load-")) / "collection"
         Collection(index).ingest([ROOT / "corpus" / "samples"], embedder=args.embedder)
-    port = free_port()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "yinwen"), "serve", "--index", str(index),
-         "--port", str(port)],
-        env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    server, url = start_server(index)
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
     try:
-        wait_until_up(port)
         warm = Client(url, verbose=False)
         for question in QUESTIONS:
             warm.predict(question, 5, api_name="/search")

@@ -50,6 +50,26 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def start_server(index: Path, timeout: float = 240) -> tuple[subprocess.Popen[bytes], str]:
+    """``yinwen serve`` over ``index`` on a free loopback port, once it accepts
+    connections: the process (its own session, for killpg) and its URL."""
+    port = free_port()
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "yinwen"), "serve", "--index", str(index),
+         "--port", str(port)],
+        env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return server, f"http://127.0.0.1:{port}"
+        time.sleep(0.3)
+    os.killpg(server.pid, signal.SIGTERM)
+    raise TimeoutError("yinwen serve did not start")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
@@ -63,23 +83,10 @@ def main() -> None:
 
         index = Path(tempfile.mkdtemp(prefix="yinwen-memory-")) / "collection"
         Collection(index).ingest([ROOT / "corpus" / "samples"], embedder="hash")
-    port = free_port()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "yinwen"), "serve", "--index", str(index),
-         "--port", str(port)],
-        env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    server, url = start_server(index)
     try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.3)
         from gradio_client import Client
 
-        url = f"http://127.0.0.1:{port}"
         client = Client(url, verbose=False)
         for question in QUESTIONS:  # warm up: model loaded, first-request caches filled
             client.predict(question, 5, api_name="/search")
