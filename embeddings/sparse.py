@@ -150,10 +150,14 @@ class BM25Index:
         self._prepare()
 
     def _prepare(self) -> None:
-        order = np.argsort(self.posting_terms, kind="stable")
-        self.posting_terms = self.posting_terms[order]
-        self.posting_ids = self.posting_ids[order]
-        self.posting_tf = self.posting_tf[order]
+        # Postings sorted by term, then by passage id, so that "which of these
+        # passages hold this term" is a binary search in one term's slice. A
+        # saved index is already in that order; loading only checks it.
+        if not self._postings_sorted():
+            order = np.lexsort((self.posting_ids, self.posting_terms))
+            self.posting_terms = self.posting_terms[order]
+            self.posting_ids = self.posting_ids[order]
+            self.posting_tf = self.posting_tf[order]
         self._term_starts = np.searchsorted(
             self.posting_terms, np.arange(len(self.terms) + 1, dtype=np.int32)
         )
@@ -162,6 +166,23 @@ class BM25Index:
         by_id = np.argsort(self.ids, kind="stable")
         positions = np.searchsorted(self.ids[by_id], self.posting_ids)
         self._posting_rows = by_id[positions] if len(by_id) else positions
+
+    def _postings_sorted(self) -> bool:
+        terms, ids = self.posting_terms, self.posting_ids
+        if len(terms) < 2:
+            return True
+        term_step = np.diff(terms)
+        return bool((term_step >= 0).all() and (np.diff(ids)[term_step == 0] > 0).all())
+
+    def _holders(self, term: int, wanted: np.ndarray) -> np.ndarray:
+        """Which of ``wanted`` (passage ids) hold ``term``: a binary search each in
+        the term's sorted postings."""
+        start, end = self._term_starts[term], self._term_starts[term + 1]
+        postings = self.posting_ids[start:end]
+        if not len(postings):
+            return np.zeros(len(wanted), dtype=bool)
+        positions = np.minimum(np.searchsorted(postings, wanted), len(postings) - 1)
+        return postings[positions] == wanted
 
     # ----------------------------------------------------------------- search
 
@@ -240,10 +261,8 @@ class BM25Index:
         wanted = np.asarray(list(ids), dtype=np.int64)
         for column, token in enumerate(tokens):
             term = self.vocabulary.get(token)
-            if term is None:
-                continue
-            start, end = self._term_starts[term], self._term_starts[term + 1]
-            matrix[:, column] = np.isin(wanted, self.posting_ids[start:end])
+            if term is not None:
+                matrix[:, column] = self._holders(term, wanted)
         return matrix
 
     def passages_with_all(self, tokens: Sequence[str], limit: int = 200) -> list[int]:
@@ -258,12 +277,9 @@ class BM25Index:
             terms.append((int(self._term_starts[term + 1] - self._term_starts[term]), term))
         if not terms:
             return []
-        holders: np.ndarray | None = None
-        for _, term in sorted(terms)[:3]:
-            start, end = self._term_starts[term], self._term_starts[term + 1]
-            postings = self.posting_ids[start:end]
-            holders = postings if holders is None else np.intersect1d(holders, postings)
-            if not len(holders):
-                return []
-        assert holders is not None
+        rarest = sorted(terms)[:3]
+        start, end = self._term_starts[rarest[0][1]], self._term_starts[rarest[0][1] + 1]
+        holders = self.posting_ids[start:end]  # sorted: the first ``limit`` are the lowest ids
+        for _, term in rarest[1:]:
+            holders = holders[self._holders(term, holders)]
         return [int(i) for i in holders[:limit]]

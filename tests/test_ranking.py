@@ -238,3 +238,53 @@ def test_dense_similarities_by_id_skip_unknown_ids() -> None:
     assert found == {20: 0.5, 10: 1.0}
     index.remove([10])
     assert index.similarities(np.ones(4, dtype=np.float32), [10, 20]) == {20: 1.0}
+
+
+def test_filtered_dense_search_by_lookup_agrees_with_a_scan(monkeypatch) -> None:
+    """A small filter reads vectors by id; a large one scans with a selector: same answer."""
+    from embeddings import DenseIndex, dense
+
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(500, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = DenseIndex(8)
+    index.add(list(range(1000, 1500)), vectors)
+    query = vectors[7]
+    allowed = [1003, 1007, 1100, 1499, 5, 1250, 1007]  # 5 is unknown, 1007 twice
+    by_lookup = index.search(query, 4, allowed)
+    monkeypatch.setattr(dense, "LOOKUP_LIMIT", 0)
+    by_scan = index.search(query, 4, allowed)
+    assert [i for i, _ in by_lookup] == [i for i, _ in by_scan]
+    assert by_lookup[0][0] == 1007
+    assert np.allclose([s for _, s in by_lookup], [s for _, s in by_scan], atol=1e-5)
+    assert 5 not in {i for i, _ in by_lookup}
+
+
+def test_bm25_postings_lookups_agree_with_brute_force_after_updates(tmp_path: Path) -> None:
+    """Ids added out of order, replaced and removed: term lookups by binary search
+    in the sorted postings give what a scan of every passage's tokens gives."""
+    rng = np.random.default_rng(1)
+    vocabulary = [f"词{i}" for i in range(30)]
+    passages: dict[int, list[str]] = {}
+    index = BM25Index()
+    for step in range(6):
+        ids = [int(i) for i in rng.choice(200, size=25, replace=False)]
+        tokens = [list(rng.choice(vocabulary, size=8)) for _ in ids]
+        index.add(ids, tokens)
+        passages.update(zip(ids, tokens, strict=True))
+        gone = [int(i) for i in rng.choice(list(passages), size=5, replace=False)]
+        index.remove(gone)
+        for i in gone:
+            del passages[i]
+        if step == 3:
+            index.save(tmp_path / "bm25")
+            index = BM25Index.load(tmp_path / "bm25")
+    ids = [*sorted(passages), 999]
+    words = [*vocabulary[:6], "未知"]
+    matrix = index.term_matches(words, ids)
+    expected = [[w in passages.get(i, []) for w in words] for i in ids]
+    assert matrix.tolist() == expected
+    pair = vocabulary[:2]
+    assert index.passages_with_all(pair, limit=1000) == sorted(
+        i for i, tokens in passages.items() if set(pair) <= set(tokens)
+    )
