@@ -113,7 +113,7 @@ class DenseIndex:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return self.index.reconstruct_batch(np.asarray(list(ids), dtype=np.int64))
 
-    def similarities(self, vector: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
+    def similarities(self, vector: np.ndarray, ids: Sequence[int] | np.ndarray) -> dict[int, float]:
         """Inner product of ``vector`` with the stored vectors of those ``ids`` that are
         present (unknown ids are left out), without scanning the index."""
         present = self.present(ids)
