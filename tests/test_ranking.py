@@ -288,3 +288,34 @@ def test_bm25_postings_lookups_agree_with_brute_force_after_updates(tmp_path: Pa
     assert index.passages_with_all(pair, limit=1000) == sorted(
         i for i, tokens in passages.items() if set(pair) <= set(tokens)
     )
+
+
+def test_above_the_scan_limit_sentences_are_compared_only_for_candidates(
+    sample_collection: Path, monkeypatch
+) -> None:
+    """Past SENTENCE_SCAN_LIMIT sentence vectors a query never scans them all: the
+    sentence list holds only passages BM25 or the passage vectors found, scored
+    by their best sentence read by id."""
+    from qa.retrieval import retriever as module
+
+    reader = QA.open(sample_collection).reader()
+    assert reader.sentences is not None and len(reader.sentences) > 0
+    query = "工会如何维护职工的合法权益"
+    scanned = HybridRetriever(reader).candidates(query)
+    assert scanned is not None
+
+    def no_scan(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the sentence vectors were scanned")
+
+    monkeypatch.setattr(module, "SENTENCE_SCAN_LIMIT", 0)
+    monkeypatch.setattr(reader.sentences, "search", no_scan)
+    found = HybridRetriever(reader).candidates(query)
+    assert found is not None
+    pool = {i for i, _ in found.lists.dense} | {i for i, _ in found.lists.sparse}
+    assert {i for i, _ in found.lists.sentence} <= pool
+    # Same best-sentence cosine for a passage as the full scan gave it.
+    full = dict(scanned.lists.sentence)
+    for passage_id, score in found.lists.sentence[:10]:
+        if passage_id in full:
+            assert score == pytest.approx(full[passage_id], abs=1e-5)
+    assert HybridRetriever(reader).search(query)
