@@ -375,7 +375,7 @@ class Collection:
             )
         model, _ = self._resolve_embedder(embedder, manifest)
         try:
-            dense = DenseIndex.load(generation, model.dimension)
+            dense = DenseIndex.load(generation, model.dimension, mapped=True)
         except ValueError as error:
             raise CollectionError(f"{error}; rebuild with: {_rebuild_hint(self.path)}") from error
         if manifest.get("bm25", {}).get("tokenizer") != TOKENIZER_ID:
@@ -385,7 +385,7 @@ class Collection:
             )
         sparse = BM25Index.load(generation / "bm25")
         sentences = (
-            DenseIndex.load(generation, model.dimension, SENTENCES_NAME)
+            DenseIndex.load(generation, model.dimension, SENTENCES_NAME, mapped=True)
             if manifest.get("sentence_vectors")
             else None
         )

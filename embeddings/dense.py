@@ -58,13 +58,21 @@ class DenseIndex:
         self.hnsw = hnsw
 
     @classmethod
-    def load(cls, directory: Path, dimension: int, name: str = "dense") -> DenseIndex:
-        """The index stored as ``name.faiss`` in ``directory`` (empty if there is none)."""
+    def load(
+        cls, directory: Path, dimension: int, name: str = "dense", mapped: bool = False
+    ) -> DenseIndex:
+        """The index stored as ``name.faiss`` in ``directory`` (empty if there is none).
+
+        ``mapped`` (read-only snapshots only) maps the vectors from the file instead
+        of copying them into memory: opening costs no time per vector, and vectors
+        only read by id (most sentence vectors of a large collection) never take
+        memory. Safe against the next ingest, which writes a new generation's own
+        files and unlinks, never rewrites, the old ones."""
         faiss = _faiss()
         path = directory / f"{name}.faiss"
         if not path.exists():
             return cls(dimension, name=name)
-        index = faiss.read_index(str(path))
+        index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC if mapped else 0)
         if index.d != dimension:
             raise ValueError(f"dense index has dimension {index.d}, embedder gives {dimension}")
         hnsw = None
