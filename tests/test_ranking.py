@@ -319,3 +319,23 @@ def test_above_the_scan_limit_sentences_are_compared_only_for_candidates(
         if passage_id in full:
             assert score == pytest.approx(full[passage_id], abs=1e-5)
     assert HybridRetriever(reader).search(query)
+
+
+def test_bm25_index_saved_by_an_earlier_version_loads_the_same(tmp_path: Path) -> None:
+    """Postings saved as int64 without their row numbers (before they were kept)
+    load into the same index: same scores, same lookups."""
+    index = BM25Index()
+    index.add([7, 3, 11], [["工会", "职工", "工会"], ["劳模", "精神"], ["职工", "精神", "服务"]])
+    index.save(tmp_path / "new")
+    with np.load(tmp_path / "new" / "postings.npz", allow_pickle=False) as data:
+        old = {name: data[name] for name in data.files if name != "posting_rows"}
+    old["posting_ids"] = old["posting_ids"].astype(np.int64)
+    (tmp_path / "old").mkdir()
+    np.savez(tmp_path / "old" / "postings.npz", **old)
+    (tmp_path / "old" / "vocabulary.json").write_text(
+        (tmp_path / "new" / "vocabulary.json").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    loaded_new, loaded_old = BM25Index.load(tmp_path / "new"), BM25Index.load(tmp_path / "old")
+    for query in (["职工"], ["精神", "工会"], ["服务", "劳模", "未知"]):
+        assert loaded_old.search(query) == loaded_new.search(query) == index.search(query)
+    assert loaded_old.passages_with_all(["职工", "精神"]) == [11]
