@@ -597,11 +597,13 @@ class CorpusStore:
         )
         return [row[0] for row in rows]
 
-    def passage_heads(self, length: int) -> list[tuple[int, str]]:
-        """(passage id, first ``length`` characters) of every passage, read once per
-        snapshot to index law article labels."""
+    def passage_heads(self, length: int, prefix: str = "") -> list[tuple[int, str]]:
+        """(passage id, first ``length`` characters) of every passage that starts with
+        ``prefix``, read once per snapshot to index law article labels (the filter
+        runs in SQLite, so a collection of news does not cross into Python)."""
         rows = self.connection.execute(
-            "SELECT passage_id, substr(text, 1, ?) FROM passages", (length,)
+            "SELECT passage_id, substr(text, 1, ?) FROM passages WHERE substr(text, 1, ?) = ?",
+            (length, len(prefix), prefix),
         )
         return [(row[0], row[1]) for row in rows]
 

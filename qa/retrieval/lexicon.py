@@ -50,7 +50,7 @@ class Lexicon:
         # Law articles by label ("第四十四条" -> the passages it heads), read once
         # instead of a prefix scan of every passage per query.
         self.articles: dict[str, list[int]] = defaultdict(list)
-        for passage_id, head in reader.store.passage_heads(16):
+        for passage_id, head in reader.store.passage_heads(16, prefix="第"):
             match = _ARTICLE_HEAD.match(head)
             if match:
                 self.articles[match.group(1)].append(passage_id)
