@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from collection import CollectionError, default_index_path
+from collection.collection import Collection, CollectionReader
 from corpus.ingest import IngestReport
-from corpus.store import CollectionError, StoredDocument, default_index_path
+from corpus.store import StoredDocument
 from embeddings.base import Embedder
-from embeddings.collection import Collection, CollectionReader
 
 from .abstention import (
     AbstentionModel,

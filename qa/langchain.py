@@ -10,7 +10,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
-from embeddings.langchain import passage_metadata
+from collection.langchain import passage_metadata
 
 from .facade import QA
 from .retrieval import Filters

@@ -44,7 +44,7 @@ def sample_documents():
 @pytest.fixture(scope="session")
 def sample_collection(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample collection ingested once with the hash embedder (read-only use!)."""
-    from embeddings import Collection
+    from collection import Collection
 
     path = tmp_path_factory.mktemp("sample-collection")
     report = Collection(path).ingest([SAMPLES], embedder="hash")

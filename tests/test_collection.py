@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from corpus import CollectionError
-from embeddings import BM25Index, Collection, DenseIndex, HashEmbedder, get_embedder, tokenize
+from collection import Collection, CollectionError
+from embeddings import BM25Index, DenseIndex, HashEmbedder, get_embedder, tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -204,7 +204,8 @@ SLOW_INGEST = textwrap.dedent(
     """
     import sys, time
     sys.path.insert(0, {root!r})
-    from embeddings import Collection, HashEmbedder
+    from collection import Collection
+    from embeddings import HashEmbedder
 
     class Slow(HashEmbedder):
         def embed_documents(self, texts):

@@ -9,8 +9,9 @@ import pytest
 from langchain_core.vectorstores import VectorStore
 from langchain_tests.integration_tests import VectorStoreIntegrationTests
 
+from collection.langchain import YinwenVectorStore
 from embeddings import HashEmbedder
-from embeddings.langchain import YinwenEmbeddings, YinwenVectorStore
+from embeddings.langchain import YinwenEmbeddings
 
 
 class TestYinwenVectorStore(VectorStoreIntegrationTests):
@@ -24,7 +25,7 @@ class TestYinwenVectorStore(VectorStoreIntegrationTests):
 
 
 def test_ingested_passages_are_langchain_documents(sample_collection: Path) -> None:
-    from embeddings import Collection
+    from collection import Collection
 
     store = YinwenVectorStore(sample_collection, embedder=HashEmbedder())
     documents = store.similarity_search("劳模精神、劳动精神、工匠精神", k=3)

@@ -14,8 +14,9 @@ from typing import Any
 
 import click
 
-from corpus import CollectionError, IngestReport
-from corpus.store import default_index_path
+from collection import CollectionError
+from collection.directory import default_index_path
+from corpus import IngestReport
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -94,7 +95,7 @@ def ingest(
 def _run_ingest(
     index: Path, targets: list[Path], embedder: str | None, rebuild: bool, show_progress: bool
 ) -> IngestReport:
-    from embeddings.collection import Collection
+    from collection.collection import Collection
 
     bar: Any = None
 
@@ -155,7 +156,7 @@ def _print_report(report: IngestReport, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def docs(index_dir: Path | None, as_json: bool) -> None:
     """List the documents of a collection with title, date, authors, passages and warnings."""
-    from embeddings.collection import Collection
+    from collection.collection import Collection
 
     try:
         documents = Collection(_index_path(index_dir)).documents()
@@ -203,7 +204,7 @@ def docs(index_dir: Path | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def remove_command(targets: tuple[str, ...], index_dir: Path | None, as_json: bool) -> None:
     """Remove documents by id (see `yinwen docs`) or by source path."""
-    from embeddings.collection import Collection
+    from collection.collection import Collection
 
     try:
         report = Collection(_index_path(index_dir)).remove(list(targets))
@@ -451,8 +452,8 @@ def serve(
     max_upload_mb: int,
 ) -> None:
     """Serve the web page (chat, quote search, basket, library) for a collection."""
+    from collection.collection import Collection
     from corpus import samples_path
-    from embeddings.collection import Collection
 
     from .access import ImportRoots, LoginThrottle, Operators
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from collection.collection import CollectionReader
 from corpus.store import StoredPassage
-from embeddings.collection import CollectionReader
 from embeddings.dense import SENTENCE_SLOTS
 from embeddings.sparse import tokenize
 

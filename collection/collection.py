@@ -1,7 +1,7 @@
 """A collection: the corpus store, the dense index and the BM25 index, kept in step.
 
 :class:`Collection` writes (ingest, remove) through
-:meth:`corpus.store.IndexDirectory.writer`, so every change is staged and
+:meth:`collection.directory.IndexDirectory.writer`, so every change is staged and
 switched in atomically; :class:`CollectionReader` is the read-only view that
 retrieval uses.
 """
@@ -32,17 +32,16 @@ from corpus.segment import split_sentences
 from corpus.store import (
     CORPUS_DB,
     LANGCHAIN_PREFIX,
-    CollectionError,
     CorpusStore,
-    IndexDirectory,
-    StagedGeneration,
     StoredDocument,
     StoredPassage,
 )
+from embeddings.base import DEFAULT_EMBEDDER, Embedder, EmbedderError, get_embedder
+from embeddings.dense import SENTENCE_SLOTS, SENTENCES_NAME, DenseIndex
+from embeddings.sparse import BM25Index, tokenize
 
-from .base import DEFAULT_EMBEDDER, Embedder, EmbedderError, get_embedder
-from .dense import SENTENCE_SLOTS, SENTENCES_NAME, DenseIndex
-from .sparse import BM25Index, tokenize
+from .directory import IndexDirectory, StagedGeneration
+from .errors import CollectionError
 
 logger = logging.getLogger(__name__)
 

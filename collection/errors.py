@@ -1,0 +1,7 @@
+"""The one error of the collection layer, whose message always names the fix."""
+
+from __future__ import annotations
+
+
+class CollectionError(Exception):
+    """The collection cannot be used as asked; the message names the fix."""
