@@ -7,8 +7,9 @@ removes and the read-only snapshot retrieval uses, :mod:`collection.langchain`
 the LangChain ``VectorStore`` over it.
 """
 
+from .backend import default_location, is_database_url
 from .collection import Collection, CollectionReader, TextRecord
-from .directory import IndexDirectory, default_index_path
+from .directory import IndexDirectory
 from .errors import CollectionError
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "CollectionReader",
     "IndexDirectory",
     "TextRecord",
-    "default_index_path",
+    "default_location",
+    "is_database_url",
 ]

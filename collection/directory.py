@@ -25,58 +25,19 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from corpus.store import CORPUS_DB, CorpusStore
+from embeddings.dense import SENTENCES_NAME, DenseIndex
+from embeddings.sparse import BM25Index
 
 from .errors import CollectionError
+from .manifest import FORMAT_VERSION, Manifest, package_version
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-
-
-def default_index_path() -> Path:
-    """``$YINWEN_INDEX``, else ``$YINWEN_HOME/default``, else the user data dir."""
-    if os.environ.get("YINWEN_INDEX"):
-        return Path(os.environ["YINWEN_INDEX"]).expanduser()
-    if os.environ.get("YINWEN_HOME"):
-        return Path(os.environ["YINWEN_HOME"]).expanduser() / "default"
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("yinwen")) / "default"
-
-
-def package_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("yinwen")
-    except Exception:
-        return "0+unknown"
-
-
-@dataclass
-class Manifest:
-    generation: str | None = None
-    format_version: int = FORMAT_VERSION
-    package_version: str = ""
-    updated_at: str | None = None
-    settings: dict[str, Any] | None = None  # embedder, chunking, cleaner version, ...
-
-    def to_json(self, documents: dict[str, dict[str, str]]) -> str:
-        data = {
-            "format_version": self.format_version,
-            "package_version": package_version(),
-            "generation": self.generation,
-            "updated_at": self.updated_at,
-            **(self.settings or {}),
-            "documents": documents,
-        }
-        return json.dumps(data, ensure_ascii=False, indent=2)
 
 
 class IndexDirectory:
@@ -92,10 +53,10 @@ class IndexDirectory:
     def exists(self) -> bool:
         return self.manifest_path.exists()
 
-    def read_manifest(self) -> dict[str, Any]:
-        """The manifest as a dict; an empty one for a new collection."""
+    def read_manifest(self) -> Manifest:
+        """The manifest; an empty one for a new collection."""
         if not self.manifest_path.exists():
-            return {}
+            return Manifest()
         try:
             data: dict[str, Any] = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
@@ -109,10 +70,10 @@ class IndexDirectory:
                 f"索引格式版本 {version} 与本程序 ({FORMAT_VERSION}) 不符; rebuild with: "
                 f"yinwen ingest --rebuild --index {self.path} PATH..."
             )
-        return data
+        return Manifest.from_dict(data)
 
     def live_generation(self) -> Path | None:
-        generation = self.read_manifest().get("generation")
+        generation = self.read_manifest().generation
         if not generation:
             return None
         path = self.path / generation
@@ -132,7 +93,7 @@ class IndexDirectory:
         self.path.mkdir(parents=True, exist_ok=True)
         with _exclusive_lock(self.path / ".lock"):
             self._remove_stale_staging()
-            manifest = {} if fresh else self.read_manifest()
+            manifest = Manifest() if fresh else self.read_manifest()
             live = None if fresh else self.live_generation()
             number = _next_generation_number(self.path)
             staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.path))
@@ -151,15 +112,16 @@ class IndexDirectory:
                 final = self.path / name
                 os.replace(staging, final)
                 _fsync_directory(self.path)
-                manifest_data = dict(staged.manifest)
-                manifest_data.update(
+                manifest = staged.manifest.replace(
                     format_version=FORMAT_VERSION,
                     package_version=package_version(),
                     generation=name,
                     updated_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 )
-                _atomic_write(self.manifest_path, json.dumps(manifest_data, ensure_ascii=False,
-                                                             indent=2))  # fmt: skip
+                _atomic_write(
+                    self.manifest_path,
+                    json.dumps(manifest.to_dict(), ensure_ascii=False, indent=2),
+                )
                 if live is not None and live != final:
                     shutil.rmtree(live, ignore_errors=True)
             except BaseException:
@@ -168,7 +130,7 @@ class IndexDirectory:
                 raise
 
     def _remove_stale_staging(self) -> None:
-        live = self.read_manifest().get("generation")
+        live = self.read_manifest().generation
         for item in self.path.iterdir():
             stale_generation = item.name.startswith("g") and item.name != live and item.is_dir()
             if item.name.startswith(".staging-") or (stale_generation and item.name[1:].isdigit()):
@@ -176,9 +138,9 @@ class IndexDirectory:
 
 
 class StagedGeneration:
-    """A generation being written: its directory, its corpus store, its manifest."""
+    """A generation being written: its directory, its corpus store, its indexes, its manifest."""
 
-    def __init__(self, path: Path, manifest: dict[str, Any]) -> None:
+    def __init__(self, path: Path, manifest: Manifest) -> None:
         self.path = path
         self.manifest = manifest
         self._store: CorpusStore | None = None
@@ -188,6 +150,20 @@ class StagedGeneration:
         if self._store is None:
             self._store = CorpusStore(self.path / CORPUS_DB)
         return self._store
+
+    def dense(self, dimension: int) -> DenseIndex:
+        return DenseIndex.load(self.path, dimension)
+
+    def sentences(self, dimension: int) -> DenseIndex:
+        return DenseIndex.load(self.path, dimension, SENTENCES_NAME)
+
+    def sparse(self) -> BM25Index:
+        return BM25Index.load(self.path / "bm25")
+
+    def save_indexes(self, dense: Any, sentences: Any, sparse: Any) -> None:
+        dense.save(self.path)
+        sentences.save(self.path)
+        sparse.save(self.path / "bm25")
 
     def close(self) -> None:
         if self._store is not None:

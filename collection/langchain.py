@@ -8,7 +8,6 @@ metadata. Writes go through the collection's atomic generations.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -23,7 +22,7 @@ from corpus.store import StoredPassage
 from embeddings.base import Embedder, get_embedder, normalise
 from embeddings.langchain import LangChainEmbedder, YinwenEmbeddings
 
-from .collection import Collection, CollectionReader, TextRecord
+from .collection import Collection, CollectionReader, LiveSnapshot, TextRecord
 
 
 def passage_metadata(passage: StoredPassage) -> dict[str, Any]:
@@ -39,6 +38,10 @@ def to_document(passage: StoredPassage) -> Document:
     )
 
 
+def _no_derived_view(reader: CollectionReader) -> None:
+    """The VectorStore keeps nothing besides the snapshot itself."""
+
+
 class YinwenVectorStore(VectorStore):
     """A LangChain ``VectorStore`` over a yinwen collection directory."""
 
@@ -48,18 +51,17 @@ class YinwenVectorStore(VectorStore):
         embedding: Embeddings | None = None,
         embedder: str | Embedder | None = None,
     ) -> None:
-        self.collection = Collection(Path(index_dir))
+        self.collection = Collection(index_dir)
         self._embedding = embedding
         if embedding is not None:
             self._embedder: Embedder = LangChainEmbedder(embedding)
         else:
-            manifest = self.collection.directory.read_manifest()
-            name = manifest.get("embedder", {}).get("name")
+            recorded = self.collection.backend.read_manifest().embedder
+            name = recorded.name if recorded else None
             self._embedder = (
                 embedder if isinstance(embedder, Embedder) else get_embedder(embedder or name)
             )
-        self._reader: CollectionReader | None = None
-        self._reader_key: tuple[int, int] | None = None
+        self._live = LiveSnapshot(self.collection, _no_derived_view, self._embedder)
 
     @property
     def embeddings(self) -> Embeddings:
@@ -68,18 +70,10 @@ class YinwenVectorStore(VectorStore):
     # ----------------------------------------------------------------- reading
 
     def _current_reader(self) -> CollectionReader | None:
-        """The reader of the live generation, reopened when the manifest changes."""
-        try:
-            stat = os.stat(self.collection.directory.manifest_path)
-        except FileNotFoundError:
+        """The snapshot of the live state (None before anything was added)."""
+        if not self.collection.exists():
             return None
-        key = (stat.st_mtime_ns, stat.st_size)
-        if self._reader is None or key != self._reader_key:
-            if self._reader is not None:
-                self._reader.close()
-            self._reader = self.collection.reader(self._embedder)
-            self._reader_key = key
-        return self._reader
+        return self._live.current()[0]
 
     def similarity_search(self, query: str, k: int = 4, **kwargs: Any) -> list[Document]:
         return [doc for doc, _ in self.similarity_search_with_score(query, k, **kwargs)]
