@@ -81,6 +81,8 @@ class Collection:
     through :meth:`reader`."""
 
     def __init__(self, location: Path | str, backend: Backend | None = None) -> None:
+        # As given (a database URL with its password): what opens it again.
+        self.address = location
         self.backend = backend or open_backend(
             location if is_database_url(location) else Path(location)
         )
