@@ -18,8 +18,8 @@ A backend hands out three parts, the same shape in both:
 from __future__ import annotations
 
 import os
-from collections.abc import Container, Hashable, Iterable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Container, Hashable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -123,6 +123,9 @@ class SnapshotParts:
     dense: VectorIndex
     sparse: TermIndex
     sentences: VectorIndex | None
+    # Makes the reads of a block see one committed state (a database backend's
+    # transaction); a local generation never changes, so it needs none.
+    consistent: Callable[[], AbstractContextManager[None]] = nullcontext
 
 
 class Backend(Protocol):

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -412,6 +413,7 @@ class Collection:
             parts.sparse,
             model,
             parts.sentences,
+            parts.consistent,
         )
 
 
@@ -429,6 +431,9 @@ class CollectionReader:
     # passage id * SENTENCE_SLOTS + sentence number; None for a collection
     # built before they existed (re-ingesting adds them).
     sentences: VectorIndex | None = None
+    # ``with reader.consistent():`` makes the reads of a block (one search) see one
+    # committed state while another app server writes.
+    consistent: Callable[[], AbstractContextManager[None]] = nullcontext
 
     @property
     def generation(self) -> str:

@@ -5,3 +5,7 @@ from __future__ import annotations
 
 class CollectionError(Exception):
     """The collection cannot be used as asked; the message names the fix."""
+
+
+class ConnectionLost(CollectionError):
+    """The database connection broke mid-read; running the read again may succeed."""

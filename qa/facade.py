@@ -16,6 +16,7 @@ from typing import Any
 
 from collection import CollectionError, default_location
 from collection.collection import Collection, CollectionReader, LiveSnapshot
+from collection.errors import ConnectionLost
 from corpus.ingest import IngestReport
 from corpus.store import StoredDocument
 from embeddings.base import Embedder
@@ -152,12 +153,20 @@ class QA:
         diversify: bool = False,
     ) -> SearchResponse:
         """Quotes for a query, with the abstention decision."""
-        snapshot = self._current()
-        retriever = HybridRetriever(
-            snapshot.reader, self.retrieval_settings, self.reranker, snapshot.lexicon
-        )
-        results = retriever.search(query, top_k, filters, sort, diversify)
-        return SearchResponse(query, results, self._answerable(query, results, snapshot))
+        for attempt in (1, 2):
+            snapshot = self._current()
+            retriever = HybridRetriever(
+                snapshot.reader, self.retrieval_settings, self.reranker, snapshot.lexicon
+            )
+            try:
+                with snapshot.reader.consistent():
+                    results = retriever.search(query, top_k, filters, sort, diversify)
+                    answerable = self._answerable(query, results, snapshot)
+                return SearchResponse(query, results, answerable)
+            except ConnectionLost:
+                if attempt == 2:
+                    raise  # one line naming the fix, for the page and the CLI
+        raise AssertionError("unreachable")
 
     def _answerable(self, query: str, results: list[SearchResult], snapshot: _Snapshot) -> bool:
         model = self.abstention_model

@@ -148,7 +148,11 @@ class PostgresBackend:
             else None
         )
         return SnapshotParts(
-            PostgresStore(self.reads), dense, PostgresTermIndex.load(self.reads), sentences
+            PostgresStore(self.reads),
+            dense,
+            PostgresTermIndex.load(self.reads),
+            sentences,
+            self.reads.consistent,
         )
 
     def local_directory(self) -> Path:

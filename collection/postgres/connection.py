@@ -10,10 +10,11 @@ from __future__ import annotations
 import contextlib
 import queue
 import re
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
-from ..errors import CollectionError
+from ..errors import CollectionError, ConnectionLost
 
 # Readers kept open per process; more concurrent searches open (and close) extras.
 POOL_SIZE = 8
@@ -97,6 +98,10 @@ class Pool:
             yield connection
         except BaseException:
             broken = bool(connection.closed or connection.broken)
+            if broken:
+                # A restart or failover breaks every idle connection too: drop them all,
+                # so that the retry opens a new one instead of taking the next dead one.
+                self.close()
             raise
         finally:
             if broken or connection.closed or self._idle.qsize() >= self.size:
@@ -116,14 +121,46 @@ class Pool:
 
 
 class PooledReads:
-    """Autocommit statements on pooled connections. A statement that fails because
-    the connection was dropped (a restarted server, a failover, an idle timeout)
-    is retried once on a new connection; a second failure is one line naming the fix."""
+    """Autocommit statements on pooled connections, or, inside :meth:`consistent`,
+    statements of one read-only transaction that sees one committed state.
+
+    A statement that fails because the connection was dropped (a restarted
+    server, a failover, an idle timeout) is retried once on a new connection; a
+    second failure is one line naming the fix. Inside :meth:`consistent` the
+    transaction cannot be resumed: :class:`ConnectionLost` says to run it again.
+    """
 
     def __init__(self, pool: Pool) -> None:
         self.pool = pool
+        self._pinned = threading.local()
+
+    @contextlib.contextmanager
+    def consistent(self) -> Iterator[None]:
+        """Every read of this thread inside the block sees the same committed state
+        (REPEATABLE READ): a search never mixes the states before and after a write."""
+        if getattr(self._pinned, "connection", None) is not None:
+            yield  # already inside one
+            return
+        psycopg = psycopg_module()
+        try:
+            with self.pool.connection() as connection, connection.transaction():
+                connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                self._pinned.connection = connection
+                try:
+                    yield
+                finally:
+                    self._pinned.connection = None
+        except psycopg.OperationalError as error:
+            raise ConnectionLost(
+                f"lost the connection to PostgreSQL at {mask_url(self.pool.url)}: "
+                f"{first_line(error)}; check that the server is up"
+            ) from None
 
     def _run(self, sql: str, params: Any, fetch: bool) -> list[Any]:
+        pinned = getattr(self._pinned, "connection", None)
+        if pinned is not None:
+            cursor = pinned.execute(sql, params)
+            return cursor.fetchall() if fetch else []
         psycopg = psycopg_module()
         for attempt in (1, 2):
             try:
@@ -132,7 +169,7 @@ class PooledReads:
                     return cursor.fetchall() if fetch else []
             except psycopg.OperationalError as error:
                 if attempt == 2:
-                    raise CollectionError(
+                    raise ConnectionLost(
                         f"lost the connection to PostgreSQL at {mask_url(self.pool.url)}: "
                         f"{first_line(error)}; check that the server is up (retried once)"
                     ) from None
