@@ -72,7 +72,13 @@ def connect(url: str, autocommit: bool = True) -> Any:
 class Database(Protocol):
     """How the backend's parts run SQL: the same calls for readers and a writer."""
 
-    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]: ...
+    def rows(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = (), binary: bool = False
+    ) -> list[Any]:
+        """Result rows; ``binary`` returns values in PostgreSQL's binary form (vectors
+        as bytes: parsing their text form cost more than the whole search)."""
+        ...
+
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> None: ...
     def copy_rows(
         self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
@@ -156,16 +162,16 @@ class PooledReads:
                 f"{first_line(error)}; check that the server is up"
             ) from None
 
-    def _run(self, sql: str, params: Any, fetch: bool) -> list[Any]:
+    def _run(self, sql: str, params: Any, fetch: bool, binary: bool = False) -> list[Any]:
         pinned = getattr(self._pinned, "connection", None)
         if pinned is not None:
-            cursor = pinned.execute(sql, params)
+            cursor = pinned.execute(sql, params, binary=binary)
             return cursor.fetchall() if fetch else []
         psycopg = psycopg_module()
         for attempt in (1, 2):
             try:
                 with self.pool.connection() as connection:
-                    cursor = connection.execute(sql, params)
+                    cursor = connection.execute(sql, params, binary=binary)
                     return cursor.fetchall() if fetch else []
             except psycopg.OperationalError as error:
                 if attempt == 2:
@@ -175,8 +181,10 @@ class PooledReads:
                     ) from None
         raise AssertionError("unreachable")
 
-    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
-        return self._run(sql, params, fetch=True)
+    def rows(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = (), binary: bool = False
+    ) -> list[Any]:
+        return self._run(sql, params, fetch=True, binary=binary)
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> None:
         self._run(sql, params, fetch=False)
@@ -191,8 +199,10 @@ class TransactionWrites:
     def __init__(self, connection: Any) -> None:
         self.connection = connection
 
-    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
-        return list(self.connection.execute(sql, params).fetchall())
+    def rows(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = (), binary: bool = False
+    ) -> list[Any]:
+        return list(self.connection.execute(sql, params, binary=binary).fetchall())
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> None:
         self.connection.execute(sql, params)

@@ -39,6 +39,12 @@ def vector_literal(vector: np.ndarray) -> str:
     return "[" + ",".join(map(str, np.asarray(vector, dtype=np.float32).reshape(-1).tolist())) + "]"
 
 
+def vector_from_binary(value: bytes) -> np.ndarray:
+    """pgvector's binary form: dimension and a reserved field (int16 each), then
+    big-endian float32 values."""
+    return np.frombuffer(bytes(value), dtype=">f4", offset=4).astype(np.float32)
+
+
 class PostgresVectorIndex:
     """Unit vectors in a pgvector table, by integer key (passage id, or sentence key)."""
 
@@ -80,10 +86,11 @@ class PostgresVectorIndex:
         if not keys:
             return np.zeros((0, self.dimension), dtype=np.float32)
         rows = self.database.rows(
-            f"SELECT {self.key}, embedding::real[] FROM {self.table} WHERE {self.key} = ANY(%s)",
+            f"SELECT {self.key}, embedding FROM {self.table} WHERE {self.key} = ANY(%s)",
             (keys,),
+            binary=True,
         )
-        found = {int(key): values for key, values in rows}
+        found = {int(key): vector_from_binary(value) for key, value in rows}
         return np.array([found[key] for key in keys], dtype=np.float32).reshape(
             len(keys), self.dimension
         )
