@@ -169,9 +169,13 @@ class QA:
         raise AssertionError("unreachable")
 
     def _answerable(self, query: str, results: list[SearchResult], snapshot: _Snapshot) -> bool:
-        model = self.abstention_model
+        # From the search's own snapshot: asking for the live one again would check
+        # the collection's version again (a database round trip per check).
+        embedder_id = snapshot.reader.embedder.id
+        model = None if self._abstention is not None else model_for(embedder_id)
         if model is None:
-            return is_answerable(results, self.abstention)
+            settings = self._abstention or AbstentionSettings.for_embedder(embedder_id)
+            return is_answerable(results, settings)
         unseen = unseen_share(query, snapshot.reader.sparse)
         return bool(results) and model.answerable(query_features(query, results, unseen))
 
