@@ -147,12 +147,10 @@ class PostgresBackend:
             if manifest.sentence_vectors
             else None
         )
+        with self.reads.consistent():  # term frequencies and lengths of one state
+            sparse = PostgresTermIndex.load(self.reads)
         return SnapshotParts(
-            PostgresStore(self.reads),
-            dense,
-            PostgresTermIndex.load(self.reads),
-            sentences,
-            self.reads.consistent,
+            PostgresStore(self.reads), dense, sparse, sentences, self.reads.consistent
         )
 
     def local_directory(self) -> Path:
