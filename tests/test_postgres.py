@@ -300,3 +300,43 @@ def test_the_cli_takes_a_database_url(new_database, monkeypatch: pytest.MonkeyPa
     )
     assert result.exit_code != 0
     assert "cannot connect to PostgreSQL" in result.output and "Traceback" not in result.output
+
+
+def test_an_hnsw_index_above_the_threshold_finds_what_the_scan_finds(new_database) -> None:  # type: ignore[no-untyped-def]
+    """The HNSW index is built above the threshold and dropped below it; with it,
+    an unfiltered search (forced onto the index: the planner prefers a scan of
+    so few rows) finds what the exact scan found, and a filtered one stays exact."""
+    import psycopg
+
+    from collection.postgres.indexes import PostgresVectorIndex, vector_literal
+
+    url = new_database()
+    Collection(url).ingest([SAMPLES], embedder="hash")
+    reader = Collection(url).reader(HashEmbedder())
+    vectors = [reader.embedder.embed_query(q) for q in ["劳模精神", "产业工人队伍建设改革"]]
+    exact = [[i for i, _ in reader.dense.search(v, 10)] for v in vectors]
+    backend = Collection(url).backend
+    index = PostgresVectorIndex(backend.reads, "passage_vectors", reader.embedder.dimension)  # type: ignore[attr-defined]
+    index.update_search_index(threshold=0)
+    unfiltered = "SELECT passage_id FROM passage_vectors ORDER BY embedding <#> %s::vector LIMIT 10"
+    filtered = (
+        "SELECT passage_id FROM passage_vectors WHERE passage_id = ANY(%s) "
+        "ORDER BY (embedding <#> %s::vector) + 0 LIMIT 10"
+    )
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("SET enable_seqscan = off")
+        connection.execute("SET hnsw.ef_search = 256")
+        for vector, expected in zip(vectors, exact, strict=True):
+            literal = vector_literal(vector)
+            plan = " ".join(r[0] for r in connection.execute("EXPLAIN " + unfiltered, (literal,)))
+            assert "passage_vectors_hnsw" in plan
+            found = [r[0] for r in connection.execute(unfiltered, (literal,))]
+            assert found == expected
+            plan = " ".join(
+                r[0] for r in connection.execute("EXPLAIN " + filtered, (expected, literal))
+            )
+            assert "passage_vectors_hnsw" not in plan
+    index.update_search_index(threshold=10**9)  # back below it: the index goes
+    with psycopg.connect(url, autocommit=True) as connection:
+        names = {r[0] for r in connection.execute("SELECT indexname FROM pg_indexes")}
+    assert "passage_vectors_hnsw" not in names
