@@ -80,6 +80,8 @@ RRF = RetrievalSettings(fusion="rrf")
 VARIANTS: dict[str, RetrievalSettings] = {
     "default": RetrievalSettings(),
     "learned": RetrievalSettings(fusion="learned"),
+    "sentence-all": RetrievalSettings(sentence_search="all"),
+    "sentence-candidates": RetrievalSettings(sentence_search="candidates"),
     "rrf": RRF,
     "convex": replace(RRF, fusion="convex"),
     "rrf-dense2": replace(RRF, dense_weight=2.0),

@@ -181,6 +181,12 @@ def main() -> None:
     parser.add_argument("--embedder", default="use")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--no-langchain", action="store_true")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep each built collection in bench/.cache/scale-EMBEDDER-SIZE and reuse it "
+        "next time (the build columns then show the first build's figures)",
+    )
     args = parser.parse_args()
     files = corpus_files()
     print(f"embedder {args.embedder}; {args.queries} reworded queries; times in ms unless noted")
@@ -199,7 +205,15 @@ def main() -> None:
         for size in (int(s) for s in args.sizes.split(",")):
             corpus, index = work / f"corpus-{size}", work / f"index-{size}"
             pick(files, size, corpus)
-            built = child("build", index, corpus, args.embedder, queries_file)
+            if args.keep:
+                index = CACHE / f"scale-{args.embedder}-{size}"
+            built_file = index / "bench-build.json"
+            if built_file.exists():
+                built = json.loads(built_file.read_text(encoding="utf-8"))
+            else:
+                built = child("build", index, corpus, args.embedder, queries_file)
+                if args.keep:
+                    built_file.write_text(json.dumps(built), encoding="utf-8")
             ran = child("query", index, corpus, args.embedder, queries_file)
             print(
                 f"| {size} | yinwen | {built['passages']} | {built['seconds']:.0f} | "
@@ -218,7 +232,8 @@ def main() -> None:
                     f"{chain['search'][0]:.0f} / {chain['search'][1]:.0f} | – |",
                     flush=True,
                 )
-            shutil.rmtree(index)
+            if not args.keep:
+                shutil.rmtree(index)
 
 
 if __name__ == "__main__":

@@ -51,10 +51,10 @@ class LocalBackend:
                 f"no collection at {self.location}; build it with: yinwen ingest --index "
                 f"{self.location} PATH...  (or --sample)"
             )
-        dense = DenseIndex.load(generation, dimension)
+        dense = DenseIndex.load(generation, dimension, mapped=True)
         sparse = BM25Index.load(generation / "bm25")
         sentences = (
-            DenseIndex.load(generation, dimension, SENTENCES_NAME)
+            DenseIndex.load(generation, dimension, SENTENCES_NAME, mapped=True)
             if manifest.sentence_vectors
             else None
         )

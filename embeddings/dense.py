@@ -29,6 +29,9 @@ SENTENCE_SLOTS = 1024
 HNSW_THRESHOLD = int(os.environ.get("YINWEN_HNSW_THRESHOLD", "1000000"))
 HNSW_M = 32
 HNSW_EF_SEARCH = 256
+# A filtered search over at most this many ids reads their vectors by id (its
+# cost grows with the filter, not with the index); above it, one scan.
+LOOKUP_LIMIT = 20_000
 
 
 def _faiss() -> Any:
@@ -48,18 +51,28 @@ class DenseIndex:
         faiss = _faiss()
         self.dimension = dimension
         self.name = name
-        self._id_set: set[int] | None = None  # built on first lookup, dropped on change
+        # Stored ids, sorted: built on first lookup, dropped on change. A numpy
+        # array rather than a set - 8 bytes an id, and membership of many ids at once.
+        self._sorted_ids: np.ndarray | None = None
         self.index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
         self.hnsw = hnsw
 
     @classmethod
-    def load(cls, directory: Path, dimension: int, name: str = "dense") -> DenseIndex:
-        """The index stored as ``name.faiss`` in ``directory`` (empty if there is none)."""
+    def load(
+        cls, directory: Path, dimension: int, name: str = "dense", mapped: bool = False
+    ) -> DenseIndex:
+        """The index stored as ``name.faiss`` in ``directory`` (empty if there is none).
+
+        ``mapped`` (read-only snapshots only) maps the vectors from the file instead
+        of copying them into memory: opening costs no time per vector, and vectors
+        only read by id (most sentence vectors of a large collection) never take
+        memory. Safe against the next ingest, which writes a new generation's own
+        files and unlinks, never rewrites, the old ones."""
         faiss = _faiss()
         path = directory / f"{name}.faiss"
         if not path.exists():
             return cls(dimension, name=name)
-        index = faiss.read_index(str(path))
+        index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC if mapped else 0)
         if index.d != dimension:
             raise ValueError(f"dense index has dimension {index.d}, embedder gives {dimension}")
         hnsw = None
@@ -108,27 +121,37 @@ class DenseIndex:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return self.index.reconstruct_batch(np.asarray(list(ids), dtype=np.int64))
 
-    def similarities(self, vector: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
+    def similarities(self, vector: np.ndarray, ids: Sequence[int] | np.ndarray) -> dict[int, float]:
         """Inner product of ``vector`` with the stored vectors of those ``ids`` that are
         present (unknown ids are left out), without scanning the index."""
-        present = [int(i) for i in ids if self.contains(int(i))]
-        if not present:
+        present = self.present(ids)
+        if not len(present):
             return {}
         scores = self.vectors(present) @ np.asarray(vector, dtype=np.float32).reshape(-1)
-        return dict(zip(present, scores.tolist(), strict=True))
+        return dict(zip(present.tolist(), scores.tolist(), strict=True))
+
+    def present(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Those of ``ids`` that have a stored vector, in their order (a binary
+        search each in the sorted ids: no per-id Python work)."""
+        wanted = np.asarray(ids, dtype=np.int64).reshape(-1)
+        if self._sorted_ids is None:
+            self._sorted_ids = np.sort(self.ids_array())
+        stored = self._sorted_ids
+        if not len(stored) or not len(wanted):
+            return wanted[:0]
+        positions = np.minimum(np.searchsorted(stored, wanted), len(stored) - 1)
+        return wanted[stored[positions] == wanted]
 
     def contains(self, key: int) -> bool:
         """Whether a vector is stored under ``key``."""
-        if self._id_set is None:
-            self._id_set = {int(i) for i in self.ids_array()}
-        return key in self._id_set
+        return bool(len(self.present([key])))
 
     def add(self, ids: Sequence[int], vectors: np.ndarray) -> None:
         """Add vectors (an id already present is replaced)."""
         if not len(ids):
             return
         self.remove(ids)
-        self._id_set = None
+        self._sorted_ids = None
         self.index.add_with_ids(
             np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
         )
@@ -150,7 +173,7 @@ class DenseIndex:
         if not len(ids):
             return
         faiss = _faiss()
-        self._id_set = None
+        self._sorted_ids = None
         self.index.remove_ids(faiss.IDSelectorBatch(np.asarray(list(ids), dtype=np.int64)))
 
     def search(
@@ -164,6 +187,12 @@ class DenseIndex:
         if allowed is not None:
             if not len(allowed):
                 return []
+            if len(allowed) <= LOOKUP_LIMIT:
+                # A few ids (one document, one author): look their vectors up
+                # instead of scanning the whole index with a selector.
+                found = self.similarities(query[0], np.unique(np.asarray(allowed, np.int64)))
+                ranked = sorted(found.items(), key=lambda pair: (-pair[1], pair[0]))
+                return ranked[:top_k]
             faiss = _faiss()
             selector = faiss.IDSelectorBatch(np.asarray(list(allowed), dtype=np.int64))
             scores, ids = self.index.search(

@@ -36,6 +36,9 @@ _TOKEN_OK = re.compile(r"[\w]", re.UNICODE)
 
 K1 = 1.2
 B = 0.75
+# Passage ids in the postings: SQLite row ids of one collection stay far below
+# 2**31, and half the width of int64 is a quarter of the index's memory.
+POSTING_ID = np.int32
 
 
 def normalise_for_tokens(text: str) -> str:
@@ -63,7 +66,7 @@ class BM25Index:
         self.vocabulary: dict[str, int] = {}
         self.terms: list[str] = []
         self.posting_terms = np.zeros(0, dtype=np.int32)
-        self.posting_ids = np.zeros(0, dtype=np.int64)
+        self.posting_ids = np.zeros(0, dtype=POSTING_ID)
         self.posting_tf = np.zeros(0, dtype=np.float32)
         self.ids = np.zeros(0, dtype=np.int64)
         self.lengths = np.zeros(0, dtype=np.float32)
@@ -79,13 +82,14 @@ class BM25Index:
             return index
         with np.load(matrix, allow_pickle=False) as data:
             index.posting_terms = data["posting_terms"]
-            index.posting_ids = data["posting_ids"]
+            index.posting_ids = data["posting_ids"].astype(POSTING_ID, copy=False)
             index.posting_tf = data["posting_tf"]
             index.ids = data["ids"]
             index.lengths = data["lengths"]
+            rows = data["posting_rows"] if "posting_rows" in data.files else None
         index.terms = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
         index.vocabulary = {term: i for i, term in enumerate(index.terms)}
-        index._prepare()
+        index._prepare(rows)
         return index
 
     def save(self, directory: Path) -> None:
@@ -100,6 +104,8 @@ class BM25Index:
             posting_tf=self.posting_tf,
             ids=self.ids,
             lengths=self.lengths,
+            # derived, but saving it spares every reader the work at open
+            posting_rows=self._posting_rows,
         )
 
     # ----------------------------------------------------------------- updates
@@ -113,6 +119,8 @@ class BM25Index:
         """
         if not len(ids):
             return
+        if max(ids) > np.iinfo(POSTING_ID).max:
+            raise ValueError(f"passage id {max(ids)} is beyond what the BM25 postings hold")
         self.remove(ids)
         terms, posting_ids = array("i"), array("q")
         tfs, lengths = array("f"), array("f")
@@ -129,7 +137,7 @@ class BM25Index:
                 tfs.append(count)
             lengths.append(len(tokens))
         self.posting_terms = np.concatenate([self.posting_terms, np.array(terms, np.int32)])
-        self.posting_ids = np.concatenate([self.posting_ids, np.array(posting_ids, np.int64)])
+        self.posting_ids = np.concatenate([self.posting_ids, np.array(posting_ids, POSTING_ID)])
         self.posting_tf = np.concatenate([self.posting_tf, np.array(tfs, np.float32)])
         self.ids = np.concatenate([self.ids, np.asarray(ids, np.int64)])
         self.lengths = np.concatenate([self.lengths, np.array(lengths, np.float32)])
@@ -149,19 +157,45 @@ class BM25Index:
         self.lengths = self.lengths[keep_rows]
         self._prepare()
 
-    def _prepare(self) -> None:
-        order = np.argsort(self.posting_terms, kind="stable")
-        self.posting_terms = self.posting_terms[order]
-        self.posting_ids = self.posting_ids[order]
-        self.posting_tf = self.posting_tf[order]
+    def _prepare(self, rows: np.ndarray | None = None) -> None:
+        # Postings sorted by term, then by passage id, so that "which of these
+        # passages hold this term" is a binary search in one term's slice. A
+        # saved index is already in that order; loading only checks it.
+        resorted = not self._postings_sorted()
+        if resorted:
+            order = np.lexsort((self.posting_ids, self.posting_terms))
+            self.posting_terms = self.posting_terms[order]
+            self.posting_ids = self.posting_ids[order]
+            self.posting_tf = self.posting_tf[order]
         self._term_starts = np.searchsorted(
             self.posting_terms, np.arange(len(self.terms) + 1, dtype=np.int32)
         )
         self._average_length = float(self.lengths.mean()) if len(self.lengths) else 1.0
-        # Row of each posting's passage in self.ids, so scoring is pure array work.
+        # Row of each posting's passage in self.ids, so scoring is pure array work
+        # (saved with the index; computed when missing or stale).
+        if rows is not None and len(rows) == len(self.posting_ids) and not resorted:
+            self._posting_rows = rows.astype(np.int32, copy=False)
+            return
         by_id = np.argsort(self.ids, kind="stable")
         positions = np.searchsorted(self.ids[by_id], self.posting_ids)
-        self._posting_rows = by_id[positions] if len(by_id) else positions
+        self._posting_rows = (by_id[positions] if len(by_id) else positions).astype(np.int32)
+
+    def _postings_sorted(self) -> bool:
+        terms, ids = self.posting_terms, self.posting_ids
+        if len(terms) < 2:
+            return True
+        term_step = np.diff(terms)
+        return bool((term_step >= 0).all() and (np.diff(ids)[term_step == 0] > 0).all())
+
+    def _holders(self, term: int, wanted: np.ndarray) -> np.ndarray:
+        """Which of ``wanted`` (passage ids) hold ``term``: a binary search each in
+        the term's sorted postings."""
+        start, end = self._term_starts[term], self._term_starts[term + 1]
+        postings = self.posting_ids[start:end]
+        if not len(postings):
+            return np.zeros(len(wanted), dtype=bool)
+        positions = np.minimum(np.searchsorted(postings, wanted), len(postings) - 1)
+        return postings[positions] == wanted
 
     # ----------------------------------------------------------------- search
 
@@ -240,10 +274,8 @@ class BM25Index:
         wanted = np.asarray(list(ids), dtype=np.int64)
         for column, token in enumerate(tokens):
             term = self.vocabulary.get(token)
-            if term is None:
-                continue
-            start, end = self._term_starts[term], self._term_starts[term + 1]
-            matrix[:, column] = np.isin(wanted, self.posting_ids[start:end])
+            if term is not None:
+                matrix[:, column] = self._holders(term, wanted)
         return matrix
 
     def passages_with_all(self, tokens: Sequence[str], limit: int = 200) -> list[int]:
@@ -258,12 +290,9 @@ class BM25Index:
             terms.append((int(self._term_starts[term + 1] - self._term_starts[term]), term))
         if not terms:
             return []
-        holders: np.ndarray | None = None
-        for _, term in sorted(terms)[:3]:
-            start, end = self._term_starts[term], self._term_starts[term + 1]
-            postings = self.posting_ids[start:end]
-            holders = postings if holders is None else np.intersect1d(holders, postings)
-            if not len(holders):
-                return []
-        assert holders is not None
+        rarest = sorted(terms)[:3]
+        start, end = self._term_starts[rarest[0][1]], self._term_starts[rarest[0][1] + 1]
+        holders = self.posting_ids[start:end]  # sorted: the first ``limit`` are the lowest ids
+        for _, term in rarest[1:]:
+            holders = holders[self._holders(term, holders)]
         return [int(i) for i in holders[:limit]]

@@ -299,3 +299,23 @@ def test_reingesting_an_unchanged_folder_with_failures_writes_nothing(
     (docs / "empty.txt").write_text("标题\n\n现在这个文件有了一句完整的话。", encoding="utf-8")
     third = collection.ingest([docs], embedder="hash")
     assert len(third.failed) == 1 and third.summary()["added"] == 1
+
+
+def test_a_snapshot_keeps_reading_its_mapped_vectors_after_later_ingests(tmp_path: Path) -> None:
+    """Readers map the vector files; an ingest writes a new generation and deletes the
+    old one, and a search still running on the old snapshot reads what it opened."""
+    docs = tmp_path / "docs"
+    _write_docs(docs, 6)
+    index = tmp_path / "index"
+    Collection(index).ingest([docs], embedder="hash")
+    old = Collection(index).reader(HashEmbedder())
+    first = old.store.passages()[0]
+    expected = old.dense.vectors([first.passage_id]).copy()
+    old_generation = Path(old.store.path).parent
+    _write_docs(tmp_path / "more", 4, seed=1)
+    for _ in range(2):  # twice: the generation the old snapshot read is unlinked
+        Collection(index).ingest([docs, tmp_path / "more"], embedder="hash", rebuild=True)
+    assert not old_generation.exists()
+    assert np.array_equal(old.dense.vectors([first.passage_id]), expected)
+    assert old.dense_search(first.text, 1)[0][0] == first.passage_id
+    assert old.sentences is not None and len(old.sentences.search(expected[0], 3)) == 3

@@ -239,3 +239,104 @@ def test_dense_similarities_by_id_skip_unknown_ids() -> None:
     assert found == {20: 0.5, 10: 1.0}
     index.remove([10])
     assert index.similarities(np.ones(4, dtype=np.float32), [10, 20]) == {20: 1.0}
+
+
+def test_filtered_dense_search_by_lookup_agrees_with_a_scan(monkeypatch) -> None:
+    """A small filter reads vectors by id; a large one scans with a selector: same answer."""
+    from embeddings import DenseIndex, dense
+
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(500, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = DenseIndex(8)
+    index.add(list(range(1000, 1500)), vectors)
+    query = vectors[7]
+    allowed = [1003, 1007, 1100, 1499, 5, 1250, 1007]  # 5 is unknown, 1007 twice
+    by_lookup = index.search(query, 4, allowed)
+    monkeypatch.setattr(dense, "LOOKUP_LIMIT", 0)
+    by_scan = index.search(query, 4, allowed)
+    assert [i for i, _ in by_lookup] == [i for i, _ in by_scan]
+    assert by_lookup[0][0] == 1007
+    assert np.allclose([s for _, s in by_lookup], [s for _, s in by_scan], atol=1e-5)
+    assert 5 not in {i for i, _ in by_lookup}
+
+
+def test_bm25_postings_lookups_agree_with_brute_force_after_updates(tmp_path: Path) -> None:
+    """Ids added out of order, replaced and removed: term lookups by binary search
+    in the sorted postings give what a scan of every passage's tokens gives."""
+    rng = np.random.default_rng(1)
+    vocabulary = [f"词{i}" for i in range(30)]
+    passages: dict[int, list[str]] = {}
+    index = BM25Index()
+    for step in range(6):
+        ids = [int(i) for i in rng.choice(200, size=25, replace=False)]
+        tokens = [list(rng.choice(vocabulary, size=8)) for _ in ids]
+        index.add(ids, tokens)
+        passages.update(zip(ids, tokens, strict=True))
+        gone = [int(i) for i in rng.choice(list(passages), size=5, replace=False)]
+        index.remove(gone)
+        for i in gone:
+            del passages[i]
+        if step == 3:
+            index.save(tmp_path / "bm25")
+            index = BM25Index.load(tmp_path / "bm25")
+    ids = [*sorted(passages), 999]
+    words = [*vocabulary[:6], "未知"]
+    matrix = index.term_matches(words, ids)
+    expected = [[w in passages.get(i, []) for w in words] for i in ids]
+    assert matrix.tolist() == expected
+    pair = vocabulary[:2]
+    assert index.passages_with_all(pair, limit=1000) == sorted(
+        i for i, tokens in passages.items() if set(pair) <= set(tokens)
+    )
+
+
+def test_above_the_scan_limit_sentences_are_compared_only_for_candidates(
+    sample_collection: Path, monkeypatch
+) -> None:
+    """Past SENTENCE_SCAN_LIMIT sentence vectors a query never scans them all: the
+    sentence list holds only passages BM25 or the passage vectors found, scored
+    by their best sentence read by id."""
+    from qa.retrieval import retriever as module
+
+    reader = QA.open(sample_collection).reader()
+    assert reader.sentences is not None and len(reader.sentences) > 0
+    query = "工会如何维护职工的合法权益"
+    scanned = HybridRetriever(reader).candidates(query)
+    assert scanned is not None
+
+    def no_scan(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the sentence vectors were scanned")
+
+    monkeypatch.setattr(module, "SENTENCE_SCAN_LIMIT", 0)
+    monkeypatch.setattr(reader.sentences, "search", no_scan)
+    found = HybridRetriever(reader).candidates(query)
+    assert found is not None
+    pool = {i for i, _ in found.lists.dense} | {i for i, _ in found.lists.sparse}
+    assert {i for i, _ in found.lists.sentence} <= pool
+    # Same best-sentence cosine for a passage as the full scan gave it.
+    full = dict(scanned.lists.sentence)
+    for passage_id, score in found.lists.sentence[:10]:
+        if passage_id in full:
+            assert score == pytest.approx(full[passage_id], abs=1e-5)
+    assert HybridRetriever(reader).search(query)
+
+
+def test_bm25_index_saved_by_an_earlier_version_loads_the_same(tmp_path: Path) -> None:
+    """Postings saved as int64 without their row numbers (before they were kept)
+    load into the same index: same scores, same lookups."""
+    index = BM25Index()
+    index.add([7, 3, 11], [["工会", "职工", "工会"], ["劳模", "精神"], ["职工", "精神", "服务"]])
+    index.save(tmp_path / "new")
+    with np.load(tmp_path / "new" / "postings.npz", allow_pickle=False) as data:
+        old = {name: data[name] for name in data.files if name != "posting_rows"}
+    old["posting_ids"] = old["posting_ids"].astype(np.int64)
+    (tmp_path / "old").mkdir()
+    np.savez(tmp_path / "old" / "postings.npz", **old)
+    (tmp_path / "old" / "vocabulary.json").write_text(
+        (tmp_path / "new" / "vocabulary.json").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    loaded_new, loaded_old = BM25Index.load(tmp_path / "new"), BM25Index.load(tmp_path / "old")
+    for query in (["职工"], ["精神", "工会"], ["服务", "劳模", "未知"]):
+        assert loaded_old.search(query) == loaded_new.search(query) == index.search(query)
+    assert loaded_old.passages_with_all(["职工", "精神"]) == [11]

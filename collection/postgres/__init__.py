@@ -35,6 +35,10 @@ __all__ = ["PostgresBackend"]
 _REBUILT = ("documents", "bm25_postings", "bm25_passages", "bm25_terms")
 
 
+def _count(database: Any, table: str) -> int:
+    return int(database.rows(f"SELECT count(*) FROM {table}")[0][0])
+
+
 class PostgresStaged:
     """A write in progress, inside the writer's transaction."""
 
@@ -141,13 +145,20 @@ class PostgresBackend:
                 f"no vectors in {self.location}; build them with: yinwen ingest --index "
                 f"{self.location} PATH..."
             )
-        dense = PostgresVectorIndex(self.reads, "passage_vectors", dimension)
-        sentences = (
-            PostgresVectorIndex(self.reads, "sentence_vectors", dimension)
-            if manifest.sentence_vectors
-            else None
-        )
-        with self.reads.consistent():  # term frequencies and lengths of one state
+        with self.reads.consistent():  # counts and term frequencies of one state
+            dense = PostgresVectorIndex(
+                self.reads, "passage_vectors", dimension, _count(self.reads, "passage_vectors")
+            )
+            sentences = (
+                PostgresVectorIndex(
+                    self.reads,
+                    "sentence_vectors",
+                    dimension,
+                    _count(self.reads, "sentence_vectors"),
+                )
+                if manifest.sentence_vectors
+                else None
+            )
             sparse = PostgresTermIndex.load(self.reads)
         return SnapshotParts(
             PostgresStore(self.reads), dense, sparse, sentences, self.reads.consistent

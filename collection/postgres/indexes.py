@@ -50,15 +50,22 @@ def vector_from_binary(value: bytes) -> np.ndarray:
 class PostgresVectorIndex:
     """Unit vectors in a pgvector table, by integer key (passage id, or sentence key)."""
 
-    def __init__(self, database: Database, table: str, dimension: int) -> None:
+    def __init__(
+        self, database: Database, table: str, dimension: int, length: int | None = None
+    ) -> None:
         if table not in {"passage_vectors", "sentence_vectors"}:
             raise ValueError(table)
         self.database = database
         self.table = table
         self.key = "passage_id" if table == "passage_vectors" else "sentence_key"
         self.dimension = dimension
+        # A snapshot's count, read once: retrieval asks for it per query, and a
+        # count(*) scans the table. None (a writer's index) counts each time.
+        self.length = length
 
     def __len__(self) -> int:
+        if self.length is not None:
+            return self.length
         return int(self.database.rows(f"SELECT count(*) FROM {self.table}")[0][0])
 
     def search(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from collection.backend import VectorIndex
 from collection.collection import CollectionReader
 from corpus.store import StoredPassage
 from embeddings.dense import SENTENCE_SLOTS
@@ -40,6 +41,11 @@ class QueryCandidates:
 
 # Results whose coverage signal is computed (the abstention decision reads the top few).
 COVERAGE_TOP = 5
+# Up to this many sentence vectors, "auto" compares a query with all of them
+# (an exact scan, ~6 ms at 100k vectors of 384 dimensions); above it, only with
+# the sentences of the passages BM25 and the passage vectors found, so the cost
+# of a query stops growing with the collection (docs/DECISIONS.md).
+SENTENCE_SCAN_LIMIT = 100_000
 
 
 class HybridRetriever:
@@ -84,24 +90,32 @@ class HybridRetriever:
         sizes = [outlines.get(i, ("", 0))[1] for i in ids]
         heading = np.array([is_heading_text(text) for text in texts])
         lengths = np.array([len(text) for text in texts])
-        sentence_cosines = cosines.copy()
-        if reader.sentences is not None:
-            keys = [
-                i * SENTENCE_SLOTS + number
-                for i, size in zip(ids, sizes, strict=True)
-                if size >= 2
-                for number in range(min(size, SENTENCE_SLOTS))
-            ]
-            best: dict[int, float] = {}
-            for key, score in reader.sentences.similarities(vector, keys).items():
-                passage_id = key // SENTENCE_SLOTS
-                best[passage_id] = max(score, best.get(passage_id, -1.0))
-            sentence_cosines = np.array(
-                [max(best.get(i, -1.0), float(c)) for i, c in zip(ids, cosines, strict=True)]
-            )
+        best = self._best_sentence_cosines(vector, ids, dict(zip(ids, sizes, strict=True)))
+        sentence_cosines = np.array(
+            [max(best.get(i, -1.0), float(c)) for i, c in zip(ids, cosines, strict=True)]
+        )
         return ids, candidate_features(
             ids, lists, cosines, sentence_cosines, coverage, heading, lengths
         )
+
+    def _best_sentence_cosines(
+        self, vector: np.ndarray, ids: list[int], sizes: dict[int, int]
+    ) -> dict[int, float]:
+        """Passage id -> the cosine of its best sentence, for those of ``ids`` with
+        several sentences (``sizes``: sentences per passage); read by id, no scan."""
+        if self.reader.sentences is None:
+            return {}
+        keys = [
+            i * SENTENCE_SLOTS + number
+            for i in ids
+            if sizes.get(i, 0) >= 2
+            for number in range(min(sizes[i], SENTENCE_SLOTS))
+        ]
+        best: dict[int, float] = {}
+        for key, score in self.reader.sentences.similarities(vector, keys).items():
+            passage_id = key // SENTENCE_SLOTS
+            best[passage_id] = max(score, best.get(passage_id, -1.0))
+        return best
 
     def _sentence_similarities(
         self, vector: np.ndarray, passages: list[StoredPassage]
@@ -164,7 +178,7 @@ class HybridRetriever:
             exact,
             by_author,
             by_title,
-            self._by_sentence(vector, dense, pool, allowed),
+            self._by_sentence(vector, dense, sparse, pool, allowed),
         )
         return QueryCandidates(lists, vector, tokens, query_idf(tokens, reader.sparse))
 
@@ -172,6 +186,7 @@ class HybridRetriever:
         self,
         vector: np.ndarray,
         dense: list[tuple[int, float]],
+        sparse: list[tuple[int, float]],
         pool: int,
         allowed: set[int] | None,
     ) -> list[tuple[int, float]]:
@@ -182,13 +197,24 @@ class HybridRetriever:
         if sentences is None:
             return []
         best = dict(dense)
-        # A passage has several sentences: ask for more than ``pool`` to fill it.
-        for key, score in sentences.search(vector, pool * 4):
-            passage_id = key // SENTENCE_SLOTS
-            if allowed is not None and passage_id not in allowed:
-                continue
-            best[passage_id] = max(score, best.get(passage_id, -1.0))
+        if self._scan_sentences(sentences):
+            # A passage has several sentences: ask for more than ``pool`` to fill it.
+            for key, score in sentences.search(vector, pool * 4):
+                passage_id = key // SENTENCE_SLOTS
+                if allowed is None or passage_id in allowed:
+                    best[passage_id] = max(score, best.get(passage_id, -1.0))
+        else:
+            ids = list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in sparse]))
+            sizes = {i: size for i, (_, size) in self.reader.store.passage_outlines(ids).items()}
+            for passage_id, score in self._best_sentence_cosines(vector, ids, sizes).items():
+                best[passage_id] = max(score, best.get(passage_id, -1.0))
         return sorted(best.items(), key=lambda pair: -pair[1])[:pool]
+
+    def _scan_sentences(self, sentences: VectorIndex) -> bool:
+        """Whether to compare the query with every sentence vector (see
+        ``RetrievalSettings.sentence_search``)."""
+        mode = self.settings.sentence_search
+        return mode == "all" or (mode == "auto" and len(sentences) <= SENTENCE_SCAN_LIMIT)
 
     def search(
         self,

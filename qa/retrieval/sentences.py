@@ -8,15 +8,27 @@ import numpy as np
 
 from corpus.cleaning import ends_sentence
 from corpus.store import StoredPassage
-from embeddings.sparse import tokenize
+from embeddings.sparse import normalise_for_tokens
 
 from ..text import normalise
-from .lexical import coverage
 
 
 def _bigrams(text: str) -> set[str]:
     compact = normalise(text)
     return {compact[i : i + 2] for i in range(len(compact) - 1)}
+
+
+def _substring_coverage(query_tokens: set[str], text: str, idf: dict[str, float]) -> float:
+    """Share of the query's IDF mass whose tokens occur in ``text`` as substrings.
+
+    Close to the token-set coverage of ``lexical.coverage`` (jieba's search mode
+    emits a compound's parts too) without tokenising every candidate sentence,
+    which was a quarter of a search at 30k passages."""
+    total = sum(idf.get(t, 0.0) for t in query_tokens)
+    if total <= 0:
+        return 0.0
+    folded = normalise_for_tokens(text)
+    return sum(idf.get(t, 0.0) for t in query_tokens if t in folded) / total
 
 
 def best_sentences(
@@ -37,11 +49,14 @@ def best_sentences(
         return list(spans)
     offset = passage.start
     query_bigrams = _bigrams(query)
+    unique_tokens = set(query_tokens)
     scores = []
     for start, end in spans:
         text = passage.text[start - offset : end - offset]
-        lexical = coverage(query_tokens, set(tokenize(text)), idf)
-        overlap = len(query_bigrams & _bigrams(text)) / (len(query_bigrams) or 1)
+        lexical = _substring_coverage(unique_tokens, text, idf)
+        # A bigram is in the sentence's bigram set exactly when it is a substring.
+        compact = normalise(text)
+        overlap = sum(b in compact for b in query_bigrams) / (len(query_bigrams) or 1)
         scores.append(0.7 * lexical + 0.3 * overlap)
     if similarities is not None and len(similarities) == len(spans):
         closeness = np.asarray(similarities, dtype=float)

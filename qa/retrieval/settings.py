@@ -21,6 +21,11 @@ class RetrievalSettings:
     title_min_coverage: float = 0.35  # share of a title's IDF mass the query must contain
     heading_weight: float = 0.5  # fused score factor for heading-only passages
     mmr_lambda: float = 0.7
+    # Which sentence vectors a query is compared with: "all" (one scan of every
+    # sentence vector: finds passages neither BM25 nor the passage vectors
+    # found), "candidates" (only the sentences of the passages those found), or
+    # "auto" (all up to retriever.SENTENCE_SCAN_LIMIT vectors, candidates above).
+    sentence_search: str = "auto"
 
 
 @dataclass(frozen=True)
