@@ -125,13 +125,15 @@ def corpus_files() -> list[Path]:
 
 
 def pick(files: list[Path], passages: int, folder: Path) -> None:
-    """Link files into ``folder`` until they hold about ``passages`` passages."""
+    """Copy files into ``folder`` until they hold about ``passages`` passages (copies,
+    not links: a user's folder holds files, and resolving 7,700 links is a cost
+    of its own that the re-ingest column should not show)."""
     folder.mkdir(parents=True)
     total = 0
     for path in files:
         if total >= passages * CHARS_PER_PASSAGE:
             break
-        (folder / path.name).symlink_to(path)
+        shutil.copyfile(path, folder / path.name)
         total += path.stat().st_size // 3  # UTF-8 Chinese: ~3 bytes a character
 
 

@@ -172,10 +172,19 @@ def readable_stem(path: Path) -> str:
 def path_problem(path: Path) -> str | None:
     """Why ``path`` cannot be opened at all (one line), or None. Never raises:
     symlink loops, dangling links and over-long names are reasons, not crashes."""
+    found = _located(path)
+    return found if isinstance(found, str) else None
+
+
+def _located(path: Path, folder: Path | None = None) -> Path | str:
+    """The resolved path, or why ``path`` cannot be opened (one line). ``folder``:
+    the already resolved folder ``path`` lies in, which spares resolving every
+    component of a plain file's path again (a re-ingest of 7,700 files spent
+    most of its time there)."""
     try:
         if path.is_symlink():
             try:
-                path.resolve(strict=True)
+                return path.resolve(strict=True)
             except FileNotFoundError:
                 target = path_key(os.readlink(path))
                 return f"符号链接指向不存在的目标 {target} (dangling symlink)"
@@ -187,11 +196,13 @@ def path_problem(path: Path) -> str | None:
                 raise
         elif not path.exists():
             return "路径不存在 (no such file or folder)"
+        elif folder is not None:
+            return folder / path.name
     except OSError as error:
         if error.errno == errno.ENAMETOOLONG:
             return "路径或文件名过长 (file name too long)"
         return f"无法访问路径 ({error.strerror or error})"
-    return None
+    return _resolved(path)
 
 
 def _resolved(path: Path) -> Path | str:
@@ -237,6 +248,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
             )
 
         for root, directories, names in os.walk(path, onerror=unreadable):
+            folder = _resolved(Path(root))
             kept = []
             for directory in sorted(directories):
                 if directory.startswith("."):
@@ -267,8 +279,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
                     )
                     continue
                 found += 1
-                problem = path_problem(candidate)
-                resolved = _resolved(candidate) if problem is None else problem
+                resolved = _located(candidate, folder if isinstance(folder, Path) else None)
                 if isinstance(resolved, str):
                     problems.append(FileResult(path_key(candidate), "failed", resolved))
                 else:

@@ -1,8 +1,9 @@
 """The dense index: passage vectors in FAISS, keyed by passage id.
 
-Vectors live in an exact inner-product index (``IndexIDMap2`` over
-``IndexFlatIP``), which supports add and remove by id and is the source of
-truth. Above :data:`HNSW_THRESHOLD` vectors an HNSW graph is built next to it
+Vectors live in an exact inner-product index (``IndexIDMap2`` over an
+``IndexScalarQuantizer`` of 16-bit floats; older collections hold
+``IndexFlatIP`` and are converted on their next write), which supports add
+and remove by id and is the source of truth. Above :data:`HNSW_THRESHOLD` vectors an HNSW graph is built next to it
 for search (see docs/DECISIONS.md for the measured threshold); below it,
 exact search is fast enough and has perfect recall.
 """
@@ -42,19 +43,39 @@ def _faiss() -> Any:
     return faiss
 
 
+def _empty_index(dimension: int) -> Any:
+    """Vectors stored as 16-bit floats, scanned exactly: half the memory and about
+    twice the scan speed of 32-bit floats, and the same neighbours (recall@60
+    0.999 against float32 on 81k passages: docs/DECISIONS.md)."""
+    faiss = _faiss()
+    storage = faiss.IndexScalarQuantizer(
+        dimension, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+    )
+    return faiss.IndexIDMap2(storage)
+
+
+def _as_half_precision(index: Any) -> Any:
+    """The same ids and vectors in the 16-bit storage."""
+    faiss = _faiss()
+    converted = _empty_index(index.d)
+    ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+    if len(ids):
+        converted.add_with_ids(index.reconstruct_batch(ids), ids)
+    return converted
+
+
 class DenseIndex:
     """Exact FAISS index by passage id, with an optional HNSW search graph."""
 
     def __init__(
         self, dimension: int, index: Any = None, hnsw: Any = None, name: str = "dense"
     ) -> None:
-        faiss = _faiss()
         self.dimension = dimension
         self.name = name
         # Stored ids, sorted: built on first lookup, dropped on change. A numpy
         # array rather than a set - 8 bytes an id, and membership of many ids at once.
         self._sorted_ids: np.ndarray | None = None
-        self.index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self.index = index if index is not None else _empty_index(dimension)
         self.hnsw = hnsw
 
     @classmethod
@@ -75,6 +96,8 @@ class DenseIndex:
         index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC if mapped else 0)
         if index.d != dimension:
             raise ValueError(f"dense index has dimension {index.d}, embedder gives {dimension}")
+        if not mapped and isinstance(faiss.downcast_index(index.index), faiss.IndexFlat):
+            index = _as_half_precision(index)  # written before 16-bit storage: upgrade it
         hnsw = None
         hnsw_path = directory / f"{name}.hnsw.faiss"
         if hnsw_path.exists():

@@ -340,3 +340,27 @@ def test_bm25_index_saved_by_an_earlier_version_loads_the_same(tmp_path: Path) -
     for query in (["职工"], ["精神", "工会"], ["服务", "劳模", "未知"]):
         assert loaded_old.search(query) == loaded_new.search(query) == index.search(query)
     assert loaded_old.passages_with_all(["职工", "精神"]) == [11]
+
+
+def test_dense_vectors_are_kept_in_16_bits_and_older_float_indexes_are_upgraded(
+    tmp_path: Path,
+) -> None:
+    import faiss
+
+    from embeddings import DenseIndex
+
+    rng = np.random.default_rng(2)
+    vectors = rng.normal(size=(50, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = np.arange(100, 150, dtype=np.int64)
+    older = faiss.IndexIDMap2(faiss.IndexFlatIP(16))  # what collections held before
+    older.add_with_ids(vectors, ids)
+    faiss.write_index(older, str(tmp_path / "dense.faiss"))
+    mapped = DenseIndex.load(tmp_path, 16, mapped=True)  # readers use it as it is
+    writable = DenseIndex.load(tmp_path, 16)  # a writer converts it
+    assert isinstance(faiss.downcast_index(writable.index.index), faiss.IndexScalarQuantizer)
+    assert isinstance(faiss.downcast_index(DenseIndex(16).index.index), faiss.IndexScalarQuantizer)
+    for index in (mapped, writable):
+        assert index.passage_ids() == set(ids.tolist())
+        assert index.search(vectors[3], 1)[0][0] == 103
+        assert np.allclose(index.vectors([120]), vectors[20], atol=1e-3)

@@ -40,10 +40,11 @@ def exact_matches(
     if allowed is not None:
         ids &= allowed
     targets = [normalise(p) for p in phrases]
+    texts = store.passage_outlines(sorted(ids))  # the text alone: no provenance needed
     matches = [
-        p.passage_id
-        for p in store.passages(sorted(ids))
-        if any(t and t in normalise(p.text) for t in targets)
+        passage_id
+        for passage_id, (text, _) in sorted(texts.items())
+        if any(t and t in normalise(text) for t in targets)
     ]
     seen = set(labelled)
     return labelled + [i for i in matches if i not in seen]
