@@ -314,8 +314,8 @@ def check_report(folder: HostileFolder, run: Run) -> list[str]:
 
 def consistency(index: Path) -> str | None:
     """None if the live generation opens and its three stores agree, else what is wrong."""
-    from corpus.store import IndexDirectory
-    from embeddings import Collection
+    from collection import Collection
+    from collection.directory import IndexDirectory
 
     try:
         reader = Collection(index).reader()
@@ -394,7 +394,7 @@ def big_file_alone(work: Path, args: argparse.Namespace) -> list[list[str]]:
 
 
 def kill_loop(work: Path, args: argparse.Namespace) -> list[list[str]]:
-    from embeddings.collection import Collection
+    from collection.collection import Collection
 
     rng = random.Random(args.seed)
     base_docs, more_docs = work / "kill-base", work / "kill-more"

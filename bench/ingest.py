@@ -34,7 +34,7 @@ CHILD = r"""
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from pathlib import Path
-from embeddings import Collection
+from collection import Collection
 from qa import QA
 mode, index, corpus, embedder = sys.argv[1:5]
 result = {{}}

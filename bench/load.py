@@ -42,7 +42,7 @@ def main() -> None:
 
     index = args.index
     if index is None:
-        from embeddings import Collection
+        from collection import Collection
 
         index = Path(tempfile.mkdtemp(prefix="yinwen-load-")) / "collection"
         Collection(index).ingest([ROOT / "corpus" / "samples"], embedder=args.embedder)

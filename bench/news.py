@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from embeddings import Collection  # noqa: E402
+from collection import Collection  # noqa: E402
 
 
 def export(out: Path, limit: int | None) -> int:

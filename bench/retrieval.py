@@ -40,7 +40,8 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from embeddings import Collection, get_embedder  # noqa: E402
+from collection import Collection  # noqa: E402
+from embeddings import get_embedder  # noqa: E402
 from qa import QA, RetrievalSettings  # noqa: E402
 from qa.evaluation import Metrics, Question, first_hit_rank, load_questions  # noqa: E402
 from qa.facade import SearchResponse  # noqa: E402

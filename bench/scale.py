@@ -50,7 +50,7 @@ def percentiles(values):
     return values[len(values) // 2] * 1000, values[int(0.95 * (len(values) - 1))] * 1000
 
 if mode == "build":
-    from embeddings import Collection
+    from collection import Collection
     started = time.perf_counter()
     report = Collection(index).ingest([Path(corpus)], embedder=embedder)
     result["seconds"] = time.perf_counter() - started

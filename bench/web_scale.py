@@ -55,7 +55,7 @@ def free_port() -> int:
 
 def build(folder: Path, count: int) -> Path:
     """A collection of ``count`` one-paragraph documents (reused when complete)."""
-    from embeddings import Collection
+    from collection import Collection
 
     index = folder / "collection"
     marker = folder / "built"

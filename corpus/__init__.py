@@ -2,7 +2,7 @@
 
 Reading (:mod:`corpus.readers`), cleaning (:mod:`corpus.cleaning`), quality
 warnings (:mod:`corpus.quality`), segmentation (:mod:`corpus.segment`), the
-on-disk collection and its SQLite store (:mod:`corpus.store`) and the ingest
+SQLite corpus store (:mod:`corpus.store`) and the ingest
 pipeline (:mod:`corpus.ingest`).
 """
 
@@ -13,16 +13,14 @@ from .ingest import FileResult, IngestReport, IngestSettings, build_document, in
 from .model import Document, DocumentWarning, Paragraph, Passage, Section, Sentence
 from .readers import ReadError, read_file
 from .segment import ChunkingSettings, segment
-from .store import CollectionError, CorpusStore, IndexDirectory, StoredDocument, StoredPassage
+from .store import CorpusStore, StoredDocument, StoredPassage
 
 __all__ = [
     "ChunkingSettings",
-    "CollectionError",
     "CorpusStore",
     "Document",
     "DocumentWarning",
     "FileResult",
-    "IndexDirectory",
     "IngestReport",
     "IngestSettings",
     "Paragraph",

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from .cleaning import CLEANER_VERSION, clean_text
 from .model import Document, DocumentWarning
@@ -30,11 +31,23 @@ from .readers import (
     time_limit,
 )
 from .segment import ChunkingSettings, segment
-from .store import CorpusStore
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
+
+
+class DocumentStore(Protocol):
+    """Where ingest puts documents: the SQLite :class:`corpus.store.CorpusStore`, or
+    any store with these methods (the collection layer's PostgreSQL store)."""
+
+    def document_hashes(self) -> dict[str, tuple[str, str, str]]: ...
+    def put_document(
+        self, doc_id: str, document: Document, passage_warnings: list[list[str]]
+    ) -> tuple[list[int], list[int]]: ...
+    def update_content_hash(self, doc_id: str, content_hash: str) -> None: ...
+    def remove_document(self, doc_id: str) -> list[int]: ...
+    def count(self, table: str) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -349,7 +362,7 @@ def hash_file(path: Path, max_bytes: int) -> str | None:
 
 def ingest(
     paths: Iterable[Path],
-    store: CorpusStore,
+    store: DocumentStore,
     settings: IngestSettings | None = None,
     reprocess: bool = False,
     progress: Progress | None = None,
@@ -410,7 +423,7 @@ def ingest(
     return report
 
 
-def remove(targets: Iterable[str], store: CorpusStore) -> IngestReport:
+def remove(targets: Iterable[str], store: DocumentStore) -> IngestReport:
     """Remove documents by id or by source path."""
     report = IngestReport()
     by_path = store.document_hashes()

@@ -1,6 +1,7 @@
-"""yinwen's embeddings layer: embedders, the FAISS and BM25 indexes, the
-collection that keeps them in step with the corpus store, and LangChain
-adapters (:mod:`embeddings.langchain`)."""
+"""yinwen's embeddings layer: embedders, the FAISS and BM25 index structures and
+LangChain ``Embeddings`` adapters (:mod:`embeddings.langchain`). It knows
+nothing of documents: the collection layer above keeps the indexes in step
+with the corpus store."""
 
 import os
 
@@ -17,7 +18,6 @@ from .base import (
     HashEmbedder,
     get_embedder,
 )
-from .collection import Collection, CollectionReader
 from .dense import DenseIndex
 from .sparse import BM25Index, tokenize
 
@@ -25,8 +25,6 @@ __all__ = [
     "DEFAULT_EMBEDDER",
     "KNOWN_EMBEDDERS",
     "BM25Index",
-    "Collection",
-    "CollectionReader",
     "DenseIndex",
     "Embedder",
     "EmbedderError",

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from embeddings.sparse import BM25Index, tokenize
+from collection.backend import TermIndex
+from embeddings.sparse import tokenize
 
 from .retrieval import SearchResult
 
@@ -95,7 +96,7 @@ def is_answerable(results: list[SearchResult], settings: AbstentionSettings) -> 
     return False
 
 
-def unseen_share(question: str, sparse: BM25Index) -> float:
+def unseen_share(question: str, sparse: TermIndex) -> float:
     """Share of the question's IDF mass in words no passage holds."""
     tokens = set(tokenize(question))
     if not tokens or not len(sparse):

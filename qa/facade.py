@@ -1,25 +1,25 @@
 """The one facade the CLI and the web page use: ``QA.open(index_dir)``.
 
-It owns a consistent snapshot of the collection (reopened when an ingest
-switches generations), the retriever, the abstention decision and answer
+It owns a consistent snapshot of the collection (reopened when a write
+commits, through :class:`collection.LiveSnapshot`), the retriever, the abstention decision and answer
 composition, and passes library management (ingest, remove) through to the
 collection so that the UI never touches the layers below.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from collection import CollectionError, default_location
+from collection.collection import Collection, CollectionReader, LiveSnapshot
+from collection.errors import ConnectionLost
 from corpus.ingest import IngestReport
-from corpus.store import CollectionError, StoredDocument, default_index_path
+from corpus.store import StoredDocument
 from embeddings.base import Embedder
-from embeddings.collection import Collection, CollectionReader
 
 from .abstention import (
     AbstentionModel,
@@ -86,18 +86,15 @@ class QA:
         reranker: Reranker | None = None,
         llm: LLMSettings | None = None,
     ) -> None:
-        self.collection = Collection(Path(index_dir))
-        self.embedder = embedder
+        self.collection = Collection(index_dir)
         self.retrieval_settings = retrieval or RetrievalSettings()
         self._abstention = abstention
         self.reranker = reranker
         self.llm = llm
-        # Guards only the switch of snapshots; searches run concurrently on the
-        # snapshot they started with (SQLite is opened in serialized mode, FAISS
-        # and BM25 are read-only), so one slow query never queues the others.
-        self._lock = threading.RLock()
-        self._snapshot: _Snapshot | None = None
-        self._reader_key: tuple[int, int] | None = None
+        # Searches run concurrently on the snapshot they started with (SQLite is
+        # opened in serialized mode, FAISS and BM25 are read-only, PostgreSQL
+        # reads take a pooled connection), so one slow query never queues the others.
+        self._live = LiveSnapshot(self.collection, Lexicon, embedder)
 
     @classmethod
     def open(cls, index_dir: Path | str | None = None, **options: Any) -> QA:
@@ -108,31 +105,23 @@ class QA:
                 options["llm"] = LLMSettings.from_env()
             except LLMError:
                 options["llm"] = None
-        qa = cls(index_dir if index_dir is not None else default_index_path(), **options)
+        qa = cls(index_dir if index_dir is not None else default_location(), **options)
         qa.reader()  # fail early with the message that names the fix
         return qa
 
     # ----------------------------------------------------------------- snapshot
 
+    @property
+    def embedder(self) -> Embedder | None:
+        return self._live.embedder
+
     def reader(self) -> CollectionReader:
-        """The live snapshot, reopened when ``manifest.json`` changed (after an ingest)."""
+        """The live snapshot, reopened when a write committed (after an ingest)."""
         return self._current().reader
 
     def _current(self) -> _Snapshot:
-        with self._lock:
-            try:
-                stat = os.stat(self.collection.directory.manifest_path)
-                key = (stat.st_mtime_ns, stat.st_size)
-            except FileNotFoundError:
-                key = None
-            if self._snapshot is None or key != self._reader_key:
-                reader = self.collection.reader(self.embedder)
-                # The previous snapshot is not closed here: a search running on it
-                # finishes on it, and it is released when the last one lets go.
-                self._snapshot = _Snapshot(reader, Lexicon(reader))
-                self._reader_key = key
-                self.embedder = reader.embedder
-            return self._snapshot
+        reader, lexicon = self._live.current()
+        return _Snapshot(reader, lexicon)
 
     @property
     def abstention(self) -> AbstentionSettings:
@@ -164,17 +153,29 @@ class QA:
         diversify: bool = False,
     ) -> SearchResponse:
         """Quotes for a query, with the abstention decision."""
-        snapshot = self._current()
-        retriever = HybridRetriever(
-            snapshot.reader, self.retrieval_settings, self.reranker, snapshot.lexicon
-        )
-        results = retriever.search(query, top_k, filters, sort, diversify)
-        return SearchResponse(query, results, self._answerable(query, results, snapshot))
+        for attempt in (1, 2):
+            snapshot = self._current()
+            retriever = HybridRetriever(
+                snapshot.reader, self.retrieval_settings, self.reranker, snapshot.lexicon
+            )
+            try:
+                with snapshot.reader.consistent():
+                    results = retriever.search(query, top_k, filters, sort, diversify)
+                    answerable = self._answerable(query, results, snapshot)
+                return SearchResponse(query, results, answerable)
+            except ConnectionLost:
+                if attempt == 2:
+                    raise  # one line naming the fix, for the page and the CLI
+        raise AssertionError("unreachable")
 
     def _answerable(self, query: str, results: list[SearchResult], snapshot: _Snapshot) -> bool:
-        model = self.abstention_model
+        # From the search's own snapshot: asking for the live one again would check
+        # the collection's version again (a database round trip per check).
+        embedder_id = snapshot.reader.embedder.id
+        model = None if self._abstention is not None else model_for(embedder_id)
         if model is None:
-            return is_answerable(results, self.abstention)
+            settings = self._abstention or AbstentionSettings.for_embedder(embedder_id)
+            return is_answerable(results, settings)
         unseen = unseen_share(query, snapshot.reader.sparse)
         return bool(results) and model.answerable(query_features(query, results, unseen))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -10,7 +9,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
-from embeddings.langchain import passage_metadata
+from collection.langchain import passage_metadata
 
 from .facade import QA
 from .retrieval import Filters
@@ -34,13 +33,13 @@ class YinwenRetriever(BaseRetriever):
 
     @classmethod
     def from_qa(cls, qa: QA, **kwargs: Any) -> YinwenRetriever:
-        retriever = cls(index_dir=str(qa.collection.path), **kwargs)
+        retriever = cls(index_dir=str(qa.collection.address), **kwargs)
         retriever._qa = qa
         return retriever
 
     def _facade(self) -> QA:
         if self._qa is None:
-            self._qa = QA.open(Path(self.index_dir))
+            self._qa = QA.open(self.index_dir)
         return self._qa
 
     def _get_relevant_documents(

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from corpus import CorpusStore, IndexDirectory
-from embeddings import Collection
+from collection import Collection, IndexDirectory
+from corpus import CorpusStore
 from ui.cli import main
 
 BODY = "要把广大职工群众紧密团结在党的周围，为实现党的中心任务而团结奋斗。" * 4
@@ -115,12 +115,12 @@ def test_failed_write_leaves_previous_generation(
     before = IndexDirectory(tmp_path / "index").live_generation()
     _write(docs, "b.txt", "第二篇\n\n" + BODY.replace("周围", "身边"))
 
-    from embeddings import collection as collection_module
+    from embeddings.dense import DenseIndex
 
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(collection_module.DenseIndex, "save", explode)
+    monkeypatch.setattr(DenseIndex, "save", explode)
     with pytest.raises(RuntimeError):
         collection.ingest([docs], embedder="hash")
     assert IndexDirectory(tmp_path / "index").live_generation() == before

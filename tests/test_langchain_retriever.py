@@ -10,12 +10,13 @@ from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from qa.langchain import YinwenRetriever
 
-_COLLECTION: dict[str, Path] = {}
+_COLLECTION: dict[str, Path | str] = {}
 
 
 @pytest.fixture(autouse=True)
-def _collection(sample_collection: Path) -> None:
-    _COLLECTION["path"] = sample_collection
+def _collection(sample_location: Path | str) -> None:
+    """The standard suite runs once per backend (``sample_location`` is parametrised)."""
+    _COLLECTION["path"] = sample_location
 
 
 class TestYinwenRetriever(RetrieversIntegrationTests):

@@ -9,27 +9,29 @@ import pytest
 from langchain_core.vectorstores import VectorStore
 from langchain_tests.integration_tests import VectorStoreIntegrationTests
 
+from collection.langchain import YinwenVectorStore
 from embeddings import HashEmbedder
-from embeddings.langchain import YinwenEmbeddings, YinwenVectorStore
+from embeddings.langchain import YinwenEmbeddings
 
 
 class TestYinwenVectorStore(VectorStoreIntegrationTests):
     @pytest.fixture()
-    def vectorstore(self, tmp_path: Path) -> Generator[VectorStore, None, None]:  # type: ignore[override]
-        store = YinwenVectorStore(tmp_path / "lc-index", embedding=self.get_embeddings())
+    def vectorstore(self, location: Path | str) -> Generator[VectorStore, None, None]:  # type: ignore[override]
+        """An empty collection on each backend (``location`` is parametrised)."""
+        store = YinwenVectorStore(location, embedding=self.get_embeddings())
         try:
             yield store
         finally:
             store.delete()
 
 
-def test_ingested_passages_are_langchain_documents(sample_collection: Path) -> None:
-    from embeddings import Collection
+def test_ingested_passages_are_langchain_documents(sample_location: Path | str) -> None:
+    from collection import Collection
 
-    store = YinwenVectorStore(sample_collection, embedder=HashEmbedder())
+    store = YinwenVectorStore(sample_location, embedder=HashEmbedder())
     documents = store.similarity_search("劳模精神、劳动精神、工匠精神", k=3)
     assert len(documents) == 3
-    reader = Collection(sample_collection).reader(HashEmbedder())
+    reader = Collection(sample_location).reader(HashEmbedder())
     try:
         for document in documents:
             assert document.id and "#" in document.id
@@ -43,8 +45,8 @@ def test_ingested_passages_are_langchain_documents(sample_collection: Path) -> N
     assert store.get_by_ids([documents[0].id or ""]) == [documents[0]]
 
 
-def test_retriever_interface(sample_collection: Path) -> None:
-    store = YinwenVectorStore(sample_collection, embedder=HashEmbedder())
+def test_retriever_interface(sample_location: Path | str) -> None:
+    store = YinwenVectorStore(sample_location, embedder=HashEmbedder())
     retriever = store.as_retriever(search_kwargs={"k": 2})
     assert len(retriever.invoke("工会维权服务")) == 2
 

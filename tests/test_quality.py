@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from embeddings import DEFAULT_EMBEDDER, Collection
+from collection import Collection
+from embeddings import DEFAULT_EMBEDDER
 from qa import QA
 from qa.evaluation import evaluate, load_questions
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings import BM25Index, Collection, HashEmbedder
+from collection import Collection
+from embeddings import BM25Index, HashEmbedder
 from qa import QA
 from qa.evaluation import load_questions, part_of
 from qa.retrieval import HybridRetriever, Lexicon, RetrievalSettings

@@ -216,8 +216,9 @@ def test_compose_extractive_cites_each_sentence() -> None:
 
 
 @pytest.fixture(scope="module")
-def qa(sample_collection: Path) -> QA:
-    return QA.open(sample_collection)
+def qa(sample_location: Path | str) -> QA:
+    """The sample collection on each backend."""
+    return QA.open(sample_location)
 
 
 def test_search_returns_verbatim_sentences_with_provenance(qa: QA) -> None:

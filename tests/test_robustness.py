@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from corpus import CollectionError, CorpusStore, IngestSettings, build_document
+from collection import Collection, CollectionError
+from corpus import CorpusStore, IngestSettings, build_document
 from corpus.cleaning import clean_text, join_inline_spaces
 from corpus.model import Document
 from corpus.readers import ReadError, ReadLimits, read_bytes
 from corpus.segment import segment
-from embeddings import Collection
 
 corpus_ingest = sys.modules["corpus.ingest"]  # the module; corpus.ingest is also a function
 

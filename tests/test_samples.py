@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from corpus import CorpusStore, Document, IndexDirectory
+from collection import IndexDirectory
+from corpus import CorpusStore, Document
 
 BOILERPLATE = [
     "上传人", "文档编号", "上传时间", "下载", "举报", "第1页", "共3页", "共5页", "亲,该文档",

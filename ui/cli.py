@@ -14,8 +14,8 @@ from typing import Any
 
 import click
 
-from corpus import CollectionError, IngestReport
-from corpus.store import default_index_path
+from collection import CollectionError, default_location, is_database_url
+from corpus import IngestReport
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -31,14 +31,17 @@ STATUS_LABELS = {
 index_option = click.option(
     "--index",
     "index_dir",
-    type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Collection directory (default: $YINWEN_INDEX, $YINWEN_HOME/default or the user data dir).",
+    help="Collection directory or postgresql:// URL (default: $YINWEN_INDEX, "
+    "$YINWEN_HOME/default or the user data dir).",
 )
 
 
-def _index_path(index_dir: Path | None) -> Path:
-    return index_dir if index_dir is not None else default_index_path()
+def _index_path(index_dir: str | Path | None) -> Path | str:
+    """A directory, or a database URL kept as given (a Path would fold its //)."""
+    if index_dir is None:
+        return default_location()
+    return index_dir if is_database_url(index_dir) else Path(index_dir).expanduser()
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -62,7 +65,7 @@ def main() -> None:
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a TTY).")
 def ingest(
     paths: tuple[Path, ...],
-    index_dir: Path | None,
+    index_dir: str | None,
     sample: bool,
     embedder: str | None,
     rebuild: bool,
@@ -92,9 +95,13 @@ def ingest(
 
 
 def _run_ingest(
-    index: Path, targets: list[Path], embedder: str | None, rebuild: bool, show_progress: bool
+    index: Path | str,
+    targets: list[Path],
+    embedder: str | None,
+    rebuild: bool,
+    show_progress: bool,
 ) -> IngestReport:
-    from embeddings.collection import Collection
+    from collection.collection import Collection
 
     bar: Any = None
 
@@ -153,9 +160,9 @@ def _print_report(report: IngestReport, as_json: bool) -> None:
 @main.command()
 @index_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def docs(index_dir: Path | None, as_json: bool) -> None:
+def docs(index_dir: str | None, as_json: bool) -> None:
     """List the documents of a collection with title, date, authors, passages and warnings."""
-    from embeddings.collection import Collection
+    from collection.collection import Collection
 
     try:
         documents = Collection(_index_path(index_dir)).documents()
@@ -201,9 +208,9 @@ def docs(index_dir: Path | None, as_json: bool) -> None:
 @click.argument("targets", nargs=-1, required=True)
 @index_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def remove_command(targets: tuple[str, ...], index_dir: Path | None, as_json: bool) -> None:
+def remove_command(targets: tuple[str, ...], index_dir: str | None, as_json: bool) -> None:
     """Remove documents by id (see `yinwen docs`) or by source path."""
-    from embeddings.collection import Collection
+    from collection.collection import Collection
 
     try:
         report = Collection(_index_path(index_dir)).remove(list(targets))
@@ -214,7 +221,7 @@ def remove_command(targets: tuple[str, ...], index_dir: Path | None, as_json: bo
     sys.exit(1 if report.failed else 0)
 
 
-def _open_qa(index_dir: Path | None, llm: str | None = None) -> Any:
+def _open_qa(index_dir: str | Path | None, llm: str | None = None) -> Any:
     from qa import QA, LLMError, LLMSettings
 
     options: dict[str, Any] = {}
@@ -272,7 +279,7 @@ def with_filters(function: Any) -> Any:
 @with_filters
 def search(
     query: str | None,
-    index_dir: Path | None,
+    index_dir: str | None,
     top_k: int,
     batch: Any,
     sort: str,
@@ -345,7 +352,7 @@ def search(
 @with_filters
 def ask(
     question: str,
-    index_dir: Path | None,
+    index_dir: str | None,
     llm: str | None,
     extractive: bool,
     top_k: int,
@@ -395,7 +402,7 @@ def ask(
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (with per-question ranks).")
 def eval_command(
-    questions: Path, index_dir: Path | None, top_k: int, part: str, as_json: bool
+    questions: Path, index_dir: str | None, top_k: int, part: str, as_json: bool
 ) -> None:
     """Recall@1/5/10, MRR@10 and abstention accuracy over a JSON-lines question set."""
     from qa.evaluation import evaluate, format_table, load_questions
@@ -440,7 +447,7 @@ def eval_command(
     "--max-upload-mb", default=50, show_default=True, type=int, help="Upload size limit per file."
 )
 def serve(
-    index_dir: Path | None,
+    index_dir: str | None,
     host: str,
     port: int,
     auth_file: Path | None,
@@ -451,8 +458,8 @@ def serve(
     max_upload_mb: int,
 ) -> None:
     """Serve the web page (chat, quote search, basket, library) for a collection."""
+    from collection.collection import Collection
     from corpus import samples_path
-    from embeddings.collection import Collection
 
     from .access import ImportRoots, LoginThrottle, Operators
 
@@ -473,12 +480,14 @@ def serve(
     operators = Operators(auth_on=bool(credentials), names=frozenset(admins or users[:1]))
     collection = Collection(index)
     try:
-        empty = not collection.directory.exists()
+        empty = not collection.exists()
     except CollectionError as error:
         _fail(str(error))
         return
     if empty and sample:
-        click.echo(f"首次运行：正在用示例资料建立索引 {index} …（约十几秒）", err=True)
+        click.echo(
+            f"首次运行：正在用示例资料建立索引 {collection.location} …（约十几秒）", err=True
+        )
         report = _run_ingest(index, [samples_path()], None, False, True)
         _print_report(report, False)
     qa = _open_qa(index)
@@ -486,13 +495,13 @@ def serve(
 
     app = create_app(
         qa,
-        uploads=index / "uploads",
+        uploads=collection.path / "uploads",
         max_upload_mb=max_upload_mb,
         import_roots=ImportRoots.of(import_roots),
         operators=operators,
-        browser_secret=_browser_secret(index),
+        browser_secret=_browser_secret(collection.path),
     )
-    click.echo(f"yinwen: serving {index} on http://{host}:{port}", err=True)
+    click.echo(f"yinwen: serving {collection.location} on http://{host}:{port}", err=True)
     app.queue(default_concurrency_limit=4).launch(
         server_name=host,
         server_port=port,

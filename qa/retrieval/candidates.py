@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from embeddings.collection import CollectionReader
+from collection.collection import CollectionReader
 from embeddings.sparse import tokenize
 
 from ..text import normalise

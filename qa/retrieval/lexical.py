@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from collection.backend import TermIndex
 from corpus.store import StoredPassage
-from embeddings.sparse import BM25Index, tokenize
+from embeddings.sparse import tokenize
 
 
 def coverage(query_tokens: Sequence[str], text_tokens: set[str], idf: dict[str, float]) -> float:
@@ -23,7 +24,7 @@ def coverage(query_tokens: Sequence[str], text_tokens: set[str], idf: dict[str, 
     return sum(idf.get(t, 0.0) for t in unique if t in text_tokens) / total
 
 
-def query_idf(tokens: Sequence[str], sparse: BM25Index) -> dict[str, float]:
+def query_idf(tokens: Sequence[str], sparse: TermIndex) -> dict[str, float]:
     """IDF of each query token; unseen tokens get the IDF of a word in no passage."""
     unseen = math.log(1 + (len(sparse) + 0.5) / 0.5)
     return {t: sparse.idf(t) or unseen for t in set(tokens)}

@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from embeddings.collection import CollectionReader
+from collection.collection import CollectionReader
 from embeddings.sparse import tokenize
 
 MAX_TITLES_PER_WORD = 100

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from collection.backend import VectorIndex
+from collection.collection import CollectionReader
 from corpus.store import StoredPassage
-from embeddings.collection import CollectionReader
-from embeddings.dense import SENTENCE_SLOTS, DenseIndex
+from embeddings.dense import SENTENCE_SLOTS
 from embeddings.sparse import tokenize
 
 from .candidates import author_matches, exact_matches, title_matches
@@ -209,7 +210,7 @@ class HybridRetriever:
                 best[passage_id] = max(score, best.get(passage_id, -1.0))
         return sorted(best.items(), key=lambda pair: -pair[1])[:pool]
 
-    def _scan_sentences(self, sentences: DenseIndex) -> bool:
+    def _scan_sentences(self, sentences: VectorIndex) -> bool:
         """Whether to compare the query with every sentence vector (see
         ``RetrievalSettings.sentence_search``)."""
         mode = self.settings.sentence_search

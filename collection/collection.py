@@ -1,19 +1,22 @@
 """A collection: the corpus store, the dense index and the BM25 index, kept in step.
 
-:class:`Collection` writes (ingest, remove) through
-:meth:`corpus.store.IndexDirectory.writer`, so every change is staged and
-switched in atomically; :class:`CollectionReader` is the read-only view that
-retrieval uses.
+:class:`Collection` writes (ingest, remove) through its backend's writer
+(:mod:`collection.backend`: a local directory or PostgreSQL), so every change is
+staged and switched in atomically; :class:`CollectionReader` is the read-only
+snapshot that retrieval uses, and :class:`LiveSnapshot` reopens it when a write
+commits (the one place that knows when to).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator
+import threading
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -29,20 +32,24 @@ from corpus.ingest import ingest as ingest_files
 from corpus.ingest import remove as remove_documents
 from corpus.model import Document, Paragraph, Passage, Section, Sentence
 from corpus.segment import split_sentences
-from corpus.store import (
-    CORPUS_DB,
-    LANGCHAIN_PREFIX,
-    CollectionError,
-    CorpusStore,
-    IndexDirectory,
-    StagedGeneration,
-    StoredDocument,
-    StoredPassage,
-)
+from corpus.store import LANGCHAIN_PREFIX, StoredDocument, StoredPassage
+from embeddings.base import DEFAULT_EMBEDDER, Embedder, EmbedderError, get_embedder
+from embeddings.dense import SENTENCE_SLOTS
+from embeddings.sparse import tokenize
 
-from .base import DEFAULT_EMBEDDER, Embedder, EmbedderError, get_embedder
-from .dense import SENTENCE_SLOTS, SENTENCES_NAME, DenseIndex
-from .sparse import BM25Index, tokenize
+from .backend import (
+    Backend,
+    CorpusReads,
+    CorpusWrites,
+    StagedWrite,
+    TermIndex,
+    VectorIndex,
+    is_database_url,
+    open_backend,
+)
+from .directory import IndexDirectory
+from .errors import CollectionError
+from .manifest import BM25Record, DocumentRecord, EmbedderRecord, FailedFile, Manifest
 
 logger = logging.getLogger(__name__)
 
@@ -65,20 +72,47 @@ def bm25_text(passage: StoredPassage) -> str:
     return "\n".join(parts)
 
 
-def _rebuild_hint(path: Path, embedder: str | None = None) -> str:
+def _rebuild_hint(location: str, embedder: str | None = None) -> str:
     option = f" --embedder {embedder}" if embedder else ""
-    return f"yinwen ingest --rebuild{option} --index {path} PATH..."
+    return f"yinwen ingest --rebuild{option} --index {location} PATH..."
 
 
 class Collection:
-    """One collection directory; writes are atomic, reads go through :meth:`reader`."""
+    """One collection (a directory or a database); writes are atomic, reads go
+    through :meth:`reader`."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.directory = IndexDirectory(Path(path))
+    def __init__(self, location: Path | str, backend: Backend | None = None) -> None:
+        # As given (a database URL with its password): what opens it again.
+        self.address = location
+        self.backend = backend or open_backend(
+            location if is_database_url(location) else Path(location)
+        )
+
+    @property
+    def location(self) -> str:
+        """The directory or the database URL (without its password), for messages."""
+        return self.backend.location
+
+    @property
+    def directory(self) -> IndexDirectory:
+        """The collection directory (local backend only)."""
+        directory = getattr(self.backend, "directory", None)
+        if not isinstance(directory, IndexDirectory):
+            raise CollectionError(f"{self.location} is a database, not a directory")
+        return directory
 
     @property
     def path(self) -> Path:
-        return self.directory.path
+        """Where this machine keeps the collection's files (the directory itself,
+        for a database a local folder for uploads)."""
+        return self.backend.local_directory()
+
+    def exists(self) -> bool:
+        return self.backend.exists()
+
+    def version(self) -> Hashable:
+        """Changes whenever a write commits."""
+        return self.backend.version()
 
     # ----------------------------------------------------------------- writing
 
@@ -97,15 +131,15 @@ class Collection:
         """
         settings = settings or IngestSettings()
         targets = list(targets)
-        manifest = {} if rebuild else self.directory.read_manifest()
+        manifest = Manifest() if rebuild else self.backend.read_manifest()
         fingerprint = settings.fingerprint()
-        reprocess = bool(manifest) and manifest.get("ingest") != fingerprint
+        reprocess = not manifest.empty and manifest.ingest != fingerprint
         model, embedder_name = self._resolve_embedder(embedder, manifest)
-        if manifest and not reprocess and manifest.get("sentence_vectors"):
+        if not manifest.empty and not reprocess and manifest.sentence_vectors:
             unchanged = self._unchanged_report(targets, manifest, settings)
             if unchanged is not None:
                 return unchanged
-        with self.directory.writer(fresh=rebuild) as staged:
+        with self.backend.writer(fresh=rebuild) as staged:
             self._check_writer_embedder(staged, model, embedder_name)
             report = ingest_files(
                 targets,
@@ -116,22 +150,22 @@ class Collection:
             )
             self._update_indexes(staged, model, report, progress)
             self._record(staged, model, embedder_name, fingerprint)
-            staged.manifest["failed"] = _failed_table(
-                staged.manifest.get("failed", {}), report, settings
+            staged.manifest = staged.manifest.replace(
+                failed=_failed_table(staged.manifest.failed, report, settings)
             )
         return report
 
     def remove(self, targets: list[str], embedder: Embedder | None = None) -> IngestReport:
         """Remove documents by id or source path (the files themselves are not touched)."""
-        manifest = self.directory.read_manifest()
-        if not manifest:
-            raise CollectionError(f"no collection at {self.path}; create it with yinwen ingest")
+        manifest = self.backend.read_manifest()
+        if manifest.empty:
+            raise CollectionError(f"no collection at {self.location}; create it with yinwen ingest")
         model, _ = self._resolve_embedder(embedder, manifest)
-        with self.directory.writer() as staged:
+        with self.backend.writer() as staged:
             self._check_writer_embedder(staged, model)
             report = remove_documents(targets, staged.store)
             self._update_indexes(staged, model, report, None)
-            staged.manifest["documents"] = _document_table(staged.store)
+            staged.manifest = staged.manifest.replace(documents=_document_table(staged.store))
         return report
 
     def upsert_texts(
@@ -144,9 +178,9 @@ class Collection:
         """
         if not records:
             return
-        manifest = self.directory.read_manifest()
+        manifest = self.backend.read_manifest()
         model, embedder_name = self._resolve_embedder(embedder, manifest)
-        with self.directory.writer() as staged:
+        with self.backend.writer() as staged:
             self._check_writer_embedder(staged, model)
             report = IngestReport()
             for record in records:
@@ -157,16 +191,16 @@ class Collection:
                 report.added_passage_ids.extend(added)
                 report.removed_passage_ids.extend(gone)
             self._update_indexes(staged, model, report, None)
-            self._record(staged, model, embedder_name, manifest.get("ingest"))
+            self._record(staged, model, embedder_name, manifest.ingest)
 
     def delete_texts(self, ids: list[str], embedder: Embedder | None = None) -> None:
         """Delete texts added with :meth:`upsert_texts` (or whole documents by doc id).
         Unknown ids are ignored."""
-        manifest = self.directory.read_manifest()
-        if not manifest:
+        manifest = self.backend.read_manifest()
+        if manifest.empty:
             return
         model, _ = self._resolve_embedder(embedder, manifest)
-        with self.directory.writer() as staged:
+        with self.backend.writer() as staged:
             self._check_writer_embedder(staged, model)
             report = IngestReport()
             known = {d.doc_id for d in staged.store.documents()}
@@ -175,31 +209,31 @@ class Collection:
                     if doc_id in known:
                         report.removed_passage_ids.extend(staged.store.remove_document(doc_id))
             self._update_indexes(staged, model, report, None)
-            staged.manifest["documents"] = _document_table(staged.store)
+            staged.manifest = staged.manifest.replace(documents=_document_table(staged.store))
 
     def _resolve_embedder(
-        self, embedder: str | Embedder | None, manifest: dict[str, Any]
+        self, embedder: str | Embedder | None, manifest: Manifest
     ) -> tuple[Embedder, str]:
         """The embedder to write with: the recorded one for an existing collection."""
-        recorded = manifest.get("embedder", {})
+        recorded = manifest.embedder
         if isinstance(embedder, Embedder):
-            if recorded and recorded.get("id") != embedder.id:
+            if recorded and recorded.id != embedder.id:
                 raise CollectionError(
-                    f"collection {self.path} was built with {recorded.get('id')}, not "
-                    f"{embedder.id}; rebuild with: " + _rebuild_hint(self.path)
+                    f"collection {self.location} was built with {recorded.id}, not "
+                    f"{embedder.id}; rebuild with: " + _rebuild_hint(self.location)
                 )
-            return embedder, recorded.get("name") or embedder.id
-        name = recorded.get("name")
+            return embedder, (recorded.name if recorded else None) or embedder.id
+        name = recorded.name if recorded else None
         if name and embedder and embedder != name:
             raise CollectionError(
-                f"collection {self.path} was built with embedder {name!r}; to switch run: "
-                + _rebuild_hint(self.path, embedder)
+                f"collection {self.location} was built with embedder {name!r}; to switch run: "
+                + _rebuild_hint(self.location, embedder)
             )
         name = name or embedder or DEFAULT_EMBEDDER
         return self._load_embedder(name, manifest), name
 
     def _check_writer_embedder(
-        self, staged: StagedGeneration, model: Embedder, name: str | None = None
+        self, staged: StagedWrite, model: Embedder, name: str | None = None
     ) -> None:
         """Check, holding the writer lock, that the collection still uses ``model``.
 
@@ -207,79 +241,68 @@ class Collection:
         ingest (the first one, with another embedder) may have created the
         collection meanwhile, and its indexes would not fit these vectors.
         """
-        recorded = staged.manifest.get("embedder") or {}
-        if recorded and (
-            recorded.get("id") != model.id or recorded.get("dimension") != model.dimension
-        ):
-            winner = recorded.get("name") or recorded.get("id")
+        recorded = staged.manifest.embedder
+        if recorded and (recorded.id != model.id or recorded.dimension != model.dimension):
+            winner = recorded.name or recorded.id
             raise CollectionError(
-                f"collection {self.path} was just created by another ingest with embedder "
-                f"{winner!r} ({recorded.get('id')}, dimension {recorded.get('dimension')}), not "
+                f"collection {self.location} was just created by another ingest with embedder "
+                f"{winner!r} ({recorded.id}, dimension {recorded.dimension}), not "
                 f"{model.id}; add to it without --embedder, or start afresh with: "
-                + _rebuild_hint(self.path, name)
+                + _rebuild_hint(self.location, name)
             )
 
-    def _record(
-        self, staged: StagedGeneration, model: Embedder, name: str, fingerprint: Any
-    ) -> None:
+    def _record(self, staged: StagedWrite, model: Embedder, name: str, fingerprint: Any) -> None:
         """Write what the manifest must know about this generation."""
-        staged.manifest.update(
-            embedder={
-                "name": name,
-                "id": model.id,
-                "dimension": model.dimension,
-                "normalised": True,
-                "metric": "inner_product",
-            },
+        staged.manifest = staged.manifest.replace(
+            embedder=EmbedderRecord(name, model.id, model.dimension),
             ingest=fingerprint or IngestSettings().fingerprint(),
-            bm25={"tokenizer": TOKENIZER_ID, "k1": 1.2, "b": 0.75},
+            bm25=BM25Record(TOKENIZER_ID, 1.2, 0.75),
             documents=_document_table(staged.store),
         )
 
     def _unchanged_report(
-        self, targets: list[Path], manifest: dict[str, Any], settings: IngestSettings
+        self, targets: list[Path], manifest: Manifest, settings: IngestSettings
     ) -> IngestReport | None:
         """A report without touching the index if no given file is new or changed."""
         files, problems = discover(targets)
-        by_path = {d["path"]: (doc_id, d) for doc_id, d in manifest.get("documents", {}).items()}
-        failed = manifest.get("failed", {})
+        by_path = {d.path: (doc_id, d) for doc_id, d in manifest.documents.items()}
+        failed = manifest.failed
         report = IngestReport(results=list(problems))
         for path in files:
             key = path_key(path)
             known = by_path.get(key)
             digest = hash_file(path, settings.max_file_bytes)
-            if known is not None and digest == known[1]["content_hash"]:
+            if known is not None and digest == known[1].content_hash:
                 report.results.append(FileResult(key, "unchanged", doc_id=known[0]))
-            elif failed.get(key, {}).get("content_hash") == _failure_key(path, settings):
+            elif key in failed and failed[key].content_hash == _failure_key(path, settings):
                 # Failed before with these very bytes: the same reason, without the work.
-                report.results.append(FileResult(key, "failed", failed[key]["reason"]))
+                report.results.append(FileResult(key, "failed", failed[key].reason))
             else:
                 return None
-        documents = manifest.get("documents", {})
+        documents = manifest.documents
         report.documents = len(documents)
-        report.passages = sum(d.get("passages", 0) for d in documents.values())
-        report.sections = sum(d.get("sections", 0) for d in documents.values())
+        report.passages = sum(d.passages for d in documents.values())
+        report.sections = sum(d.sections for d in documents.values())
         return report
 
-    def _load_embedder(self, name: str, manifest: dict[str, Any]) -> Embedder:
+    def _load_embedder(self, name: str, manifest: Manifest) -> Embedder:
         try:
             model = get_embedder(name)
         except EmbedderError as error:
             raise CollectionError(str(error)) from error
-        recorded = manifest.get("embedder", {})
-        if recorded and (
-            recorded.get("id") != model.id or recorded.get("dimension") != model.dimension
-        ):
+        recorded = manifest.embedder
+        if recorded and (recorded.id != model.id or recorded.dimension != model.dimension):
             raise CollectionError(
-                f"collection {self.path} was built with {recorded.get('id')} "
-                f"(dimension {recorded.get('dimension')}), but {name!r} is now {model.id} "
-                f"(dimension {model.dimension}); rebuild with: " + _rebuild_hint(self.path, name)
+                f"collection {self.location} was built with {recorded.id} "
+                f"(dimension {recorded.dimension}), but {name!r} is now {model.id} "
+                f"(dimension {model.dimension}); rebuild with: "
+                + _rebuild_hint(self.location, name)
             )
         return model
 
     def _update_indexes(
         self,
-        staged: StagedGeneration,
+        staged: StagedWrite,
         model: Embedder,
         report: IngestReport,
         progress: Progress | None,
@@ -290,9 +313,9 @@ class Collection:
         the three (an index from an older, interrupted version) is repaired.
         """
         store = staged.store
-        dense = DenseIndex.load(staged.path, model.dimension)
-        sentences = DenseIndex.load(staged.path, model.dimension, SENTENCES_NAME)
-        sparse = BM25Index.load(staged.path / "bm25")
+        dense = staged.dense(model.dimension)
+        sentences = staged.sentences(model.dimension)
+        sparse = staged.sparse()
         stored_ids = set(store.passage_ids())
         dense_ids = dense.passage_ids()
         sparse_ids = sparse.passage_ids()
@@ -347,79 +370,84 @@ class Collection:
         if to_tokenize:
             tokens = (tokenize(bm25_text(p)) for chunk in chunks(to_tokenize) for p in chunk)
             sparse.add(to_tokenize, tokens)
-        dense.save(staged.path)
-        sentences.save(staged.path)
-        sparse.save(staged.path / "bm25")
-        staged.manifest["sentence_vectors"] = True
+        staged.save_indexes(dense, sentences, sparse)
+        staged.manifest = staged.manifest.replace(sentence_vectors=True)
 
     # ----------------------------------------------------------------- reading
 
     def documents(self) -> list[StoredDocument]:
-        generation = self.directory.live_generation()
-        if generation is None:
+        manifest = self.backend.read_manifest()
+        if manifest.empty or manifest.embedder is None or manifest.embedder.dimension is None:
             return []
-        store = CorpusStore(generation / CORPUS_DB, read_only=True)
+        parts = self.backend.open_parts(manifest, manifest.embedder.dimension)
         try:
-            return store.documents()
+            return parts.store.documents()
         finally:
-            store.close()
+            parts.store.close()
 
     def reader(self, embedder: Embedder | None = None) -> CollectionReader:
-        """Open the live generation for searching (loads the embedder it was built with)."""
-        manifest = self.directory.read_manifest()
-        generation = self.directory.live_generation()
-        if generation is None:
+        """Open the live state for searching (loads the embedder it was built with)."""
+        manifest = self.backend.read_manifest()
+        if manifest.empty:
             raise CollectionError(
-                f"no collection at {self.path}; build it with: yinwen ingest --index {self.path} "
-                "PATH...  (or --sample)"
+                f"no collection at {self.location}; build it with: yinwen ingest --index "
+                f"{self.location} PATH...  (or --sample)"
             )
         model, _ = self._resolve_embedder(embedder, manifest)
-        try:
-            dense = DenseIndex.load(generation, model.dimension, mapped=True)
-        except ValueError as error:
-            raise CollectionError(f"{error}; rebuild with: {_rebuild_hint(self.path)}") from error
-        if manifest.get("bm25", {}).get("tokenizer") != TOKENIZER_ID:
+        if manifest.bm25 is None or manifest.bm25.tokenizer != TOKENIZER_ID:
             raise CollectionError(
-                f"BM25 index of {self.path} uses another tokenizer; rebuild with: "
-                + _rebuild_hint(self.path)
+                f"BM25 index of {self.location} uses another tokenizer; rebuild with: "
+                + _rebuild_hint(self.location)
             )
-        sparse = BM25Index.load(generation / "bm25")
-        sentences = (
-            DenseIndex.load(generation, model.dimension, SENTENCES_NAME, mapped=True)
-            if manifest.get("sentence_vectors")
-            else None
+        try:
+            parts = self.backend.open_parts(manifest, model.dimension)
+        except ValueError as error:
+            raise CollectionError(
+                f"{error}; rebuild with: {_rebuild_hint(self.location)}"
+            ) from error
+        return CollectionReader(
+            self.location,
+            manifest,
+            parts.store,
+            parts.dense,
+            parts.sparse,
+            model,
+            parts.sentences,
+            parts.consistent,
         )
-        store = CorpusStore(generation / CORPUS_DB, read_only=True)
-        return CollectionReader(self.path, manifest, store, dense, sparse, model, sentences)
 
 
 @dataclass
 class CollectionReader:
-    """A consistent, read-only snapshot of one generation of a collection."""
+    """A consistent, read-only snapshot of one committed state of a collection."""
 
-    path: Path
-    manifest: dict[str, Any]
-    store: CorpusStore
-    dense: DenseIndex
-    sparse: BM25Index
+    location: str
+    manifest: Manifest
+    store: CorpusReads
+    dense: VectorIndex
+    sparse: TermIndex
     embedder: Embedder
     # Vectors of the sentences of multi-sentence passages, keyed by
     # passage id * SENTENCE_SLOTS + sentence number; None for a collection
     # built before they existed (re-ingesting adds them).
-    sentences: DenseIndex | None = None
+    sentences: VectorIndex | None = None
+    # ``with reader.consistent():`` makes the reads of a block (one search) see one
+    # committed state while another app server writes.
+    consistent: Callable[[], AbstractContextManager[None]] = nullcontext
 
     @property
     def generation(self) -> str:
-        return str(self.manifest.get("generation"))
+        return str(self.manifest.generation)
 
     def info(self) -> dict[str, Any]:
+        embedder = self.manifest.embedder
         return {
-            "path": str(self.path),
+            "path": self.location,
             "documents": self.store.count("documents"),
             "passages": self.store.count("passages"),
-            "embedder": self.manifest.get("embedder", {}).get("id"),
-            "embedder_name": self.manifest.get("embedder", {}).get("name"),
-            "updated_at": self.manifest.get("updated_at"),
+            "embedder": embedder.id if embedder else None,
+            "embedder_name": embedder.name if embedder else None,
+            "updated_at": self.manifest.updated_at,
             "generation": self.generation,
         }
 
@@ -440,6 +468,43 @@ class CollectionReader:
 
     def close(self) -> None:
         self.store.close()
+
+
+View = TypeVar("View")
+
+
+class LiveSnapshot(Generic[View]):
+    """The snapshot of a collection's live state, reopened when a write commits
+    (this process's or another's, on this machine or another app server).
+
+    ``derive`` builds what a user of the snapshot keeps with it (the retriever's
+    lexicon); it runs once per snapshot. Thread-safe: the lock guards only the
+    switch; a search keeps the snapshot it started with, and an old snapshot is
+    released when its last user lets go.
+    """
+
+    def __init__(
+        self,
+        collection: Collection,
+        derive: Callable[[CollectionReader], View],
+        embedder: Embedder | None = None,
+    ) -> None:
+        self.collection = collection
+        self.derive = derive
+        self.embedder = embedder
+        self._lock = threading.RLock()
+        self._current: tuple[CollectionReader, View] | None = None
+        self._version: Hashable = None
+
+    def current(self) -> tuple[CollectionReader, View]:
+        with self._lock:
+            version = self.collection.version()
+            if self._current is None or version != self._version:
+                reader = self.collection.reader(self.embedder)
+                self._current = (reader, self.derive(reader))
+                self._version = version
+                self.embedder = reader.embedder
+            return self._current
 
 
 @dataclass(frozen=True)
@@ -476,8 +541,8 @@ def text_document(record: TextRecord) -> Document:
 
 
 def _failed_table(
-    previous: dict[str, dict[str, str]], report: IngestReport, settings: IngestSettings
-) -> dict[str, dict[str, str]]:
+    previous: Mapping[str, FailedFile], report: IngestReport, settings: IngestSettings
+) -> dict[str, FailedFile]:
     """Files that could not be read, by path, with the hash of the bytes that failed
     and the reason: an unchanged folder is then recognised as unchanged, and its
     failures are reported again without reading the files again."""
@@ -488,7 +553,7 @@ def _failed_table(
             continue
         key = _failure_key(Path(result.path), settings)
         if key is not None:
-            table[result.path] = {"content_hash": key, "reason": result.reason or ""}
+            table[result.path] = FailedFile(key, result.reason or "")
     return table
 
 
@@ -505,14 +570,8 @@ def _failure_key(path: Path, settings: IngestSettings) -> str | None:
     return f"size={stat.st_size} mtime={stat.st_mtime_ns}"
 
 
-def _document_table(store: CorpusStore) -> dict[str, dict[str, Any]]:
+def _document_table(store: CorpusWrites) -> dict[str, DocumentRecord]:
     return {
-        d.doc_id: {
-            "path": d.path,
-            "content_hash": d.content_hash,
-            "text_hash": d.text_hash,
-            "passages": d.passages,
-            "sections": d.sections,
-        }
+        d.doc_id: DocumentRecord(d.path, d.content_hash, d.text_hash, d.passages, d.sections)
         for d in store.documents()
     }

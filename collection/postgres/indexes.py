@@ -1,0 +1,317 @@
+"""The dense and BM25 indexes in PostgreSQL, with the methods (and the scores) of
+:class:`embeddings.dense.DenseIndex` and :class:`embeddings.sparse.BM25Index`.
+
+Vectors are pgvector columns searched by inner product (``<#>``, unit vectors:
+cosines). Search is exact (a scan) until a table holds more than
+:data:`HNSW_THRESHOLD` vectors; then an HNSW index serves unfiltered searches,
+while a search restricted to some passages stays exact.
+
+BM25 is computed by PostgreSQL from a postings table (term, passage, count) and
+the passages' token counts, with the IDF of each query term computed here from
+the document frequencies read once per snapshot, with the same formula as the
+local index, so that both backends rank alike.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from itertools import islice
+
+import numpy as np
+
+from embeddings.dense import SENTENCE_SLOTS
+from embeddings.sparse import K1, B
+
+from .connection import Database
+
+# Vectors above which an HNSW index is built; below it, an exact scan is fast enough
+# and has perfect recall. pgvector scans ~1.7 ms per 1,000 384-dimension vectors on
+# the (loaded) 2-core bench machine, so 50,000 is ~85 ms, where HNSW answers in
+# ~15 ms (bench/pgvector_scan.py, docs/BENCHMARKS.md).
+HNSW_THRESHOLD = int(os.environ.get("YINWEN_PG_HNSW_THRESHOLD", "50000"))
+HNSW_M = 32
+_BATCH = 2000
+
+
+def vector_literal(vector: np.ndarray) -> str:
+    """pgvector's text form; float32 values print exactly."""
+    return "[" + ",".join(map(str, np.asarray(vector, dtype=np.float32).reshape(-1).tolist())) + "]"
+
+
+def vector_from_binary(value: bytes) -> np.ndarray:
+    """pgvector's binary form: dimension and a reserved field (int16 each), then
+    big-endian float32 values."""
+    return np.frombuffer(bytes(value), dtype=">f4", offset=4).astype(np.float32)
+
+
+class PostgresVectorIndex:
+    """Unit vectors in a pgvector table, by integer key (passage id, or sentence key)."""
+
+    def __init__(
+        self, database: Database, table: str, dimension: int, length: int | None = None
+    ) -> None:
+        if table not in {"passage_vectors", "sentence_vectors"}:
+            raise ValueError(table)
+        self.database = database
+        self.table = table
+        self.key = "passage_id" if table == "passage_vectors" else "sentence_key"
+        self.dimension = dimension
+        # A snapshot's count, read once: retrieval asks for it per query, and a
+        # count(*) scans the table. None (a writer's index) counts each time.
+        self.length = length
+
+    def __len__(self) -> int:
+        if self.length is not None:
+            return self.length
+        return int(self.database.rows(f"SELECT count(*) FROM {self.table}")[0][0])
+
+    def search(
+        self, vector: np.ndarray, top_k: int = 50, allowed: Sequence[int] | None = None
+    ) -> list[tuple[int, float]]:
+        if top_k <= 0 or (allowed is not None and not len(allowed)):
+            return []
+        literal = vector_literal(vector)
+        if allowed is None:
+            rows = self.database.rows(
+                f"SELECT {self.key}, -(embedding <#> %s::vector) FROM {self.table} "
+                "ORDER BY embedding <#> %s::vector LIMIT %s",
+                (literal, literal, top_k),
+            )
+        else:
+            # "+ 0" keeps the order off an HNSW index: a filtered search stays exact.
+            rows = self.database.rows(
+                f"SELECT {self.key}, -(embedding <#> %s::vector) FROM {self.table} "
+                f"WHERE {self.key} = ANY(%s) ORDER BY (embedding <#> %s::vector) + 0 LIMIT %s",
+                (literal, [int(i) for i in allowed], literal, top_k),
+            )
+        return [(int(key), float(score)) for key, score in rows]
+
+    def vectors(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """The stored vectors of ``ids`` (each must be present), in that order."""
+        keys = [int(i) for i in ids]
+        if not keys:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        rows = self.database.rows(
+            f"SELECT {self.key}, embedding FROM {self.table} WHERE {self.key} = ANY(%s)",
+            (keys,),
+            binary=True,
+        )
+        found = {int(key): vector_from_binary(value) for key, value in rows}
+        return np.array([found[key] for key in keys], dtype=np.float32).reshape(
+            len(keys), self.dimension
+        )
+
+    def similarities(self, vector: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
+        keys = [int(i) for i in ids]
+        if not keys:
+            return {}
+        rows = self.database.rows(
+            f"SELECT {self.key}, -(embedding <#> %s::vector) FROM {self.table} "
+            f"WHERE {self.key} = ANY(%s)",
+            (vector_literal(vector), keys),
+        )
+        return {int(key): float(score) for key, score in rows}
+
+    def passage_ids(self) -> set[int]:
+        return {int(row[0]) for row in self.database.rows(f"SELECT {self.key} FROM {self.table}")}
+
+    def add(self, ids: Sequence[int], vectors: np.ndarray) -> None:
+        """Add vectors (an id already present is replaced)."""
+        if not len(ids):
+            return
+        self.remove(ids)
+        keys = [int(i) for i in ids]
+        if self.table == "passage_vectors":
+            self.database.copy_rows(
+                self.table,
+                ["passage_id", "embedding"],
+                ((key, vector_literal(row)) for key, row in zip(keys, vectors, strict=True)),
+            )
+        else:
+            self.database.copy_rows(
+                self.table,
+                ["sentence_key", "passage_id", "embedding"],
+                (
+                    (key, key // SENTENCE_SLOTS, vector_literal(row))
+                    for key, row in zip(keys, vectors, strict=True)
+                ),
+            )
+
+    def remove(self, ids: Sequence[int]) -> None:
+        if len(ids):
+            self.database.execute(
+                f"DELETE FROM {self.table} WHERE {self.key} = ANY(%s)", ([int(i) for i in ids],)
+            )
+
+    def remove_sentences_of(self, passage_ids: Sequence[int]) -> None:
+        if len(passage_ids):
+            self.database.execute(
+                "DELETE FROM sentence_vectors WHERE passage_id = ANY(%s)",
+                ([int(i) for i in passage_ids],),
+            )
+
+    def sentence_passages(self) -> set[int]:
+        rows = self.database.rows("SELECT DISTINCT passage_id FROM sentence_vectors")
+        return {int(row[0]) for row in rows}
+
+    def update_search_index(self, threshold: int = HNSW_THRESHOLD) -> None:
+        """An HNSW index above ``threshold`` vectors, none below (as the local index)."""
+        name = f"{self.table}_hnsw"
+        if len(self) > threshold:
+            self.database.execute(
+                f"CREATE INDEX IF NOT EXISTS {name} ON {self.table} "
+                f"USING hnsw (embedding vector_ip_ops) WITH (m = {HNSW_M})"
+            )
+        else:
+            self.database.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+class PostgresTermIndex:
+    """BM25 over jieba tokens, scored by PostgreSQL from the postings tables."""
+
+    def __init__(
+        self,
+        database: Database,
+        frequencies: dict[str, int] | None = None,
+        count: int = 0,
+        average_length: float = 1.0,
+    ) -> None:
+        self.database = database
+        # Term -> document frequency, as of the snapshot (empty while writing).
+        self.frequencies = frequencies or {}
+        self.count = count
+        self.average_length = average_length
+
+    @classmethod
+    def load(cls, database: Database) -> PostgresTermIndex:
+        """The statistics of the committed state, read once per snapshot."""
+        frequencies = {
+            term: int(df) for term, df in database.rows("SELECT term, df FROM bm25_terms")
+        }
+        count, average = database.rows("SELECT count(*), avg(length) FROM bm25_passages")[0]
+        # The local index averages float32 lengths; so does this, for equal scores.
+        return cls(database, frequencies, int(count), float(np.float32(average or 1.0)))
+
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        return self.frequencies
+
+    def __len__(self) -> int:
+        return self.count
+
+    def idf(self, token: str) -> float:
+        df = self.frequencies.get(token, 0)
+        if df == 0 or not self.count:
+            return 0.0
+        return math.log(1 + (self.count - df + 0.5) / (df + 0.5))
+
+    def search(
+        self, tokens: Sequence[str], top_k: int = 50, allowed: Sequence[int] | None = None
+    ) -> list[tuple[int, float]]:
+        weights = {t: float(w) for t, w in Counter(tokens).items() if self.idf(t) > 0}
+        if not weights or top_k <= 0 or (allowed is not None and not len(allowed)):
+            return []
+        terms = list(weights)
+        restrict = "AND p.passage_id = ANY(%(allowed)s)" if allowed is not None else ""
+        rows = self.database.rows(
+            "SELECT p.passage_id, sum(q.weight * q.idf * p.tf * %(k1)s / "
+            "(p.tf + %(k1b)s * (1 - %(b)s + %(b)s * l.length / %(average)s))) AS score "
+            "FROM unnest(%(terms)s::text[], %(weights)s::float8[], %(idfs)s::float8[]) "
+            "AS q(term, weight, idf) "
+            "JOIN bm25_postings p ON p.term = q.term "
+            "JOIN bm25_passages l ON l.passage_id = p.passage_id "
+            f"WHERE true {restrict} "
+            "GROUP BY p.passage_id ORDER BY score DESC, p.passage_id LIMIT %(limit)s",
+            {
+                "k1": K1 + 1,
+                "k1b": K1,
+                "b": B,
+                "average": self.average_length,
+                "terms": terms,
+                "weights": [weights[t] for t in terms],
+                "idfs": [self.idf(t) for t in terms],
+                "allowed": [int(i) for i in allowed] if allowed is not None else None,
+                "limit": int(top_k),
+            },
+        )
+        return [(int(key), float(score)) for key, score in rows]
+
+    def term_matches(self, tokens: Sequence[str], ids: Sequence[int]) -> np.ndarray:
+        matrix = np.zeros((len(ids), len(tokens)), dtype=bool)
+        known = [t for t in tokens if t in self.frequencies]
+        if not len(ids) or not known:
+            return matrix
+        rows = self.database.rows(
+            "SELECT term, passage_id FROM bm25_postings "
+            "WHERE term = ANY(%s) AND passage_id = ANY(%s)",
+            (known, [int(i) for i in ids]),
+        )
+        row_of = {int(i): n for n, i in enumerate(ids)}
+        column_of = {t: n for n, t in enumerate(tokens)}
+        for term, passage_id in rows:
+            matrix[row_of[int(passage_id)], column_of[term]] = True
+        return matrix
+
+    def passages_with_all(self, tokens: Sequence[str], limit: int = 200) -> list[int]:
+        """Passages holding every one of the (up to three rarest) tokens; empty if a
+        token is unknown."""
+        unique = set(tokens)
+        if not unique or any(t not in self.frequencies for t in unique):
+            return []
+        rarest = [t for _, t in sorted((self.frequencies[t], t) for t in unique)[:3]]
+        rows = self.database.rows(
+            "SELECT passage_id FROM bm25_postings WHERE term = ANY(%s) "
+            "GROUP BY passage_id HAVING count(*) = %s ORDER BY passage_id LIMIT %s",
+            (rarest, len(rarest), limit),
+        )
+        return [int(row[0]) for row in rows]
+
+    def passage_ids(self) -> set[int]:
+        return {int(row[0]) for row in self.database.rows("SELECT passage_id FROM bm25_passages")}
+
+    def add(self, ids: Sequence[int], token_lists: Iterable[list[str]]) -> None:
+        """Add passages (an id already present is replaced); tokens may be a generator,
+        written a batch at a time."""
+        if not len(ids):
+            return
+        self.remove(ids)
+        pairs = zip(ids, token_lists, strict=True)
+        while batch := list(islice(pairs, _BATCH)):
+            self.database.copy_rows(
+                "bm25_postings",
+                ["term", "passage_id", "tf"],
+                (
+                    (term, int(i), count)
+                    for i, tokens in batch
+                    for term, count in Counter(tokens).items()
+                ),
+            )
+            self.database.copy_rows(
+                "bm25_passages",
+                ["passage_id", "length"],
+                ((int(i), len(tokens)) for i, tokens in batch),
+            )
+            self.database.execute(
+                "INSERT INTO bm25_terms (term, df) SELECT term, count(*) FROM bm25_postings "
+                "WHERE passage_id = ANY(%s) GROUP BY term "
+                "ON CONFLICT (term) DO UPDATE SET df = bm25_terms.df + EXCLUDED.df",
+                ([int(i) for i, _ in batch],),
+            )
+
+    def remove(self, ids: Sequence[int]) -> None:
+        """Remove passages; unknown ids are ignored."""
+        if not len(ids):
+            return
+        keys = [int(i) for i in ids]
+        self.database.execute(
+            "UPDATE bm25_terms t SET df = t.df - g.n FROM (SELECT term, count(*) AS n "
+            "FROM bm25_postings WHERE passage_id = ANY(%s) GROUP BY term) g "
+            "WHERE t.term = g.term",
+            (keys,),
+        )
+        self.database.execute("DELETE FROM bm25_terms WHERE df <= 0")
+        self.database.execute("DELETE FROM bm25_postings WHERE passage_id = ANY(%s)", (keys,))
+        self.database.execute("DELETE FROM bm25_passages WHERE passage_id = ANY(%s)", (keys,))

@@ -1,0 +1,174 @@
+"""The database schema, versioned: :data:`MIGRATIONS` in order, each applied once
+(recorded in ``yinwen_schema``), under an advisory lock so that two app servers
+starting at once do not both apply one.
+
+The tables mirror the SQLite corpus store (corpus/store.py), with offsets named
+``start_offset``/``end_offset`` (``end`` is reserved in SQL) and JSON in
+``jsonb``. The vector tables are not migrations: their column type carries the
+embedder's dimension, so the first write of a collection creates them
+(:func:`ensure_vector_tables`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import CollectionError
+from .connection import first_line, mask_url, psycopg_module
+
+# pg_advisory_xact_lock keys: one for schema changes, one for writers.
+SCHEMA_LOCK = 0x79696E77656E0001
+WRITE_LOCK = 0x79696E77656E0002
+
+MIGRATIONS: list[str] = [
+    # 1: documents, passages, sentences, warnings, BM25 postings, the manifest.
+    """
+    CREATE TABLE yinwen_manifest (
+        id integer PRIMARY KEY CHECK (id = 1),
+        generation bigint NOT NULL,
+        manifest jsonb NOT NULL
+    );
+    CREATE TABLE documents (
+        doc_id text PRIMARY KEY,
+        path text NOT NULL UNIQUE,
+        content_hash text NOT NULL,
+        text_hash text NOT NULL,
+        format text NOT NULL,
+        encoding text,
+        title text,
+        date text,
+        source text,
+        authors jsonb NOT NULL DEFAULT '[]',
+        text text NOT NULL,
+        raw_chars integer NOT NULL DEFAULT 0,
+        metadata jsonb NOT NULL DEFAULT '{}',
+        added_at text NOT NULL,
+        updated_at text NOT NULL
+    );
+    CREATE TABLE sections (
+        doc_id text NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        section_index integer NOT NULL,
+        title text, author text, author_note text,
+        start_offset integer NOT NULL, end_offset integer NOT NULL,
+        PRIMARY KEY (doc_id, section_index)
+    );
+    CREATE TABLE paragraphs (
+        doc_id text NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        paragraph_index integer NOT NULL,
+        section_index integer NOT NULL,
+        start_offset integer NOT NULL, end_offset integer NOT NULL,
+        is_heading boolean NOT NULL,
+        PRIMARY KEY (doc_id, paragraph_index)
+    );
+    CREATE TABLE sentences (
+        doc_id text NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        sentence_index integer NOT NULL,
+        paragraph_index integer NOT NULL,
+        start_offset integer NOT NULL, end_offset integer NOT NULL,
+        PRIMARY KEY (doc_id, sentence_index)
+    );
+    CREATE SEQUENCE passage_ids;
+    CREATE TABLE passages (
+        passage_id bigint PRIMARY KEY DEFAULT nextval('passage_ids'),
+        doc_id text NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        passage_index integer NOT NULL,
+        section_index integer NOT NULL,
+        paragraph_index integer NOT NULL,
+        paragraph_end integer NOT NULL,
+        sentence_start integer NOT NULL,
+        sentence_end integer NOT NULL,
+        start_offset integer NOT NULL, end_offset integer NOT NULL,
+        text text NOT NULL,
+        warnings jsonb NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX passages_by_doc ON passages (doc_id, passage_index);
+    CREATE TABLE warnings (
+        doc_id text NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        code text NOT NULL,
+        message text NOT NULL
+    );
+    CREATE INDEX warnings_by_doc ON warnings (doc_id);
+    -- BM25: one row per (term, passage) with its count, the token count of each
+    -- passage, and each term's document frequency kept up to date by the writer.
+    CREATE TABLE bm25_passages (passage_id bigint PRIMARY KEY, length integer NOT NULL);
+    CREATE TABLE bm25_postings (
+        term text NOT NULL,
+        passage_id bigint NOT NULL,
+        tf real NOT NULL,
+        PRIMARY KEY (term, passage_id)
+    );
+    CREATE INDEX bm25_postings_by_passage ON bm25_postings (passage_id);
+    CREATE TABLE bm25_terms (term text PRIMARY KEY, df integer NOT NULL);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+VECTOR_TABLES = {
+    "passage_vectors": "passage_id bigint PRIMARY KEY",
+    "sentence_vectors": "sentence_key bigint PRIMARY KEY, passage_id bigint NOT NULL",
+}
+
+
+def prepare(connection: Any, url: str) -> None:
+    """pgvector present, schema at :data:`SCHEMA_VERSION` (migrating an older one);
+    a one-line CollectionError naming the fix otherwise."""
+    psycopg = psycopg_module()
+    where = mask_url(url)
+    available = connection.execute(
+        "SELECT installed_version FROM pg_available_extensions WHERE name = 'vector'"
+    ).fetchall()
+    if not available:
+        raise CollectionError(
+            f"PostgreSQL at {where} has no pgvector extension; install it on the server "
+            "(Debian: apt install postgresql-NN-pgvector; Docker: pgvector/pgvector image) "
+            "- see docs/DEPLOYMENT.md"
+        )
+    if available[0][0] is None:
+        try:
+            connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        except psycopg.Error as error:
+            raise CollectionError(
+                f"cannot enable pgvector in {where}: {first_line(error)}; ask the database "
+                "owner to run: CREATE EXTENSION vector;"
+            ) from None
+    with connection.transaction():
+        connection.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+        connection.execute("CREATE TABLE IF NOT EXISTS yinwen_schema (version integer NOT NULL)")
+        row = connection.execute("SELECT max(version) FROM yinwen_schema").fetchone()
+        version = int(row[0] or 0)
+        if version > SCHEMA_VERSION:
+            raise CollectionError(
+                f"the database {where} has schema version {version}, written by a newer yinwen "
+                f"(this one knows up to {SCHEMA_VERSION}); upgrade yinwen: pip install -U yinwen"
+            )
+        for number in range(version + 1, SCHEMA_VERSION + 1):
+            connection.execute(MIGRATIONS[number - 1])
+            connection.execute("INSERT INTO yinwen_schema (version) VALUES (%s)", (number,))
+
+
+def vector_dimension(database: Any, table: str) -> int | None:
+    """The dimension of ``table``'s vectors, None if the table does not exist."""
+    rows = database.rows(
+        "SELECT a.atttypmod FROM pg_attribute a "
+        "WHERE a.attrelid = to_regclass(%s) AND a.attname = 'embedding'",
+        (table,),
+    )
+    return int(rows[0][0]) if rows else None
+
+
+def ensure_vector_tables(database: Any, dimension: int) -> None:
+    """Create the vector tables for ``dimension``; recreate them for another one (a
+    rebuild with another embedder: their vectors are gone with the old embedder)."""
+    for table, key_columns in VECTOR_TABLES.items():
+        current = vector_dimension(database, table)
+        if current == dimension:
+            continue
+        if current is not None:
+            database.execute(f"DROP TABLE {table}")
+        database.execute(
+            f"CREATE TABLE {table} ({key_columns}, embedding vector({int(dimension)}) NOT NULL)"
+        )
+        if table == "sentence_vectors":
+            database.execute(
+                "CREATE INDEX sentence_vectors_by_passage ON sentence_vectors (passage_id)"
+            )
