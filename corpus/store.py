@@ -482,7 +482,7 @@ class CorpusStore:
 
     def _column(self, table: str, column: str, default: str) -> str:
         """``column`` if this store has it, else a literal default (an older snapshot)."""
-        return column if column in self._columns[table] else default
+        return column if column.rpartition(".")[2] in self._columns[table] else default
 
     def close(self) -> None:
         self.connection.close()
