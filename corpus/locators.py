@@ -155,3 +155,37 @@ def locate(
             )
         )
     return locators
+
+
+def locator_label(locator: Locator) -> str:
+    """The locator as a reader checks it: "第2页，第三部分（二），第十二段", "第四十四条".
+
+    A law's article replaces the paragraph (it is how laws are cited); a download
+    site's numbered chunk is called what it is ("第3片段"), never a page.
+    """
+    parts = []
+    if locator.page is not None:
+        unit = "页" if locator.page_kind == "page" else "片段"
+        parts.append(f"第{locator.page}{unit}")
+    if locator.article:
+        parts.append(locator.article)
+    else:
+        heading = _heading_label(locator.headings)
+        if heading:
+            parts.append(heading)
+        if locator.paragraph is not None:
+            parts.append(f"第{chinese_numeral(locator.paragraph)}段")
+    return "，".join(parts)
+
+
+def _heading_label(labels: tuple[str, ...]) -> str:
+    """("三", "（二）") → "第三部分（二）"; ("一是",) → "“一是”处"."""
+    text = ""
+    for label in labels:
+        if label.endswith("是"):
+            text += f"“{label}”处"
+        elif label.startswith("（"):
+            text += label
+        else:
+            text += f"第{label}部分"
+    return text
