@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from corpus.damage import spam_spans
 from corpus.model import WarningCode
 
 # (start, end, code, likely word) inside a quote
@@ -56,20 +57,39 @@ def reference(
     return f"{head}{body}. {tail}." if tail else f"{head}{body}."
 
 
-def damage_note(quote: str, damage: Sequence[Damage]) -> str | None:
-    """The note a quote with marked words carries wherever it is copied or exported."""
-    if not damage:
-        return None
+def title_damage(title: str | None) -> tuple[Damage, ...]:
+    """Spam inside a title (a page's title is damaged like its text): marked the same way."""
+    if not title:
+        return ()
+    return tuple((d.start, d.end, d.code, d.suggestion) for d in spam_spans(title))
+
+
+def _describe(text: str, damage: Sequence[Damage]) -> list[str]:
     parts = []
     for start, end, code, suggestion in damage:
-        words = quote[start:end]
+        words = text[start:end]
         if code == WarningCode.SPAM:
             what = f"“{words}”疑为注入的垃圾词"
             what += f"（原文可能为“{suggestion}”）" if suggestion else "（原词不明）"
         else:
             what = f"“{words}”疑为转换错误" + (f"（可能应为“{suggestion}”）" if suggestion else "")
         parts.append(what)
-    return "〔注：引文照录出处原文，其中" + "；".join(parts) + "。引用前请核对原始出处。〕"
+    return parts
+
+
+def damage_note(
+    quote: str, damage: Sequence[Damage], in_title: Sequence[Damage] = (), title: str = ""
+) -> str | None:
+    """The note a quote with marked words (or a citation whose title has spam in it)
+    carries wherever it is copied or exported."""
+    if not damage and not in_title:
+        return None
+    sentences = []
+    if damage:
+        sentences.append("引文照录出处原文，其中" + "；".join(_describe(quote, damage)))
+    if in_title:
+        sentences.append("出处标题中" + "；".join(_describe(title, in_title)))
+    return "〔注：" + "。".join(sentences) + "。引用前请核对原始出处。〕"
 
 
 def marked(

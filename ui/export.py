@@ -15,7 +15,7 @@ from typing import Any
 
 from corpus.model import WarningCode
 
-from .citation import Damage, damage_note, marked, reference
+from .citation import Damage, damage_note, marked, reference, title_damage
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,9 @@ class BasketItem:
         return f"“{self.quote.strip()}”{quoted}"
 
     def note(self) -> str | None:
-        """The visible note a quote with marked words carries (None for a clean quote)."""
-        return damage_note(self.quote, self.damage)
+        """The visible note a quote with marked words carries (None for a clean quote and
+        title): the quote's own marked words, and spam inside the title it cites."""
+        return damage_note(self.quote, self.damage, title_damage(self.title), self.title or "")
 
     def copy_text(self) -> str:
         """What a writer pastes: the quote, its full citation, and any damage note."""

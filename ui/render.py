@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from corpus.damage import find_damage
 from corpus.ingest import IngestReport
 from corpus.locators import locator_label
 from corpus.model import WarningCode
@@ -24,7 +25,7 @@ from qa.verify import UNVERIFIED_MARK
 
 from . import strings
 from .access import shown_path
-from .citation import Damage, document_type, marked, restoration
+from .citation import Damage, document_type, marked, restoration, title_damage
 from .export import BasketItem
 
 WARNING_LABELS = strings.WARNING_LABELS
@@ -88,7 +89,8 @@ def provenance(result: SearchResult) -> str:
         locator=passage.locator, kind=passage.kind, uploaded=passage.uploaded,
         quoted=result.quoted_speakers(),
     )  # fmt: skip
-    return " · ".join(escape(part) for part in parts)
+    # a title damaged by spam is marked like the text
+    return " · ".join(marked_quote(part, title_damage(part)) for part in parts)
 
 
 def damage_mark(words: str, code: str, suggestion: str | None) -> str:
@@ -139,9 +141,17 @@ def highlighted_passage(result: SearchResult) -> str:
 
 
 def paragraph_html(text: str, start: int, sentence_start: int, sentence_end: int) -> str:
-    """A whole paragraph with one span highlighted (offsets are document offsets)."""
+    """A whole paragraph with one span highlighted (offsets are document offsets)
+    and its damaged words marked."""
     a, b = sentence_start - start, sentence_end - start
-    return f"{escape(text[:a])}<mark>{escape(text[a:b])}</mark>{escape(text[b:])}"
+    damage = [(d.start, d.end, d.code, d.suggestion) for d in find_damage(text)]
+
+    def piece(first: int, last: int) -> str:
+        inside = [(max(s, first) - first, min(e, last) - first, code, suggestion)
+                  for s, e, code, suggestion in damage if s < last and first < e]  # fmt: skip
+        return marked_quote(text[first:last], inside)
+
+    return f"{piece(0, a)}<mark>{piece(a, b)}</mark>{piece(b, len(text))}"
 
 
 def warnings_html(result: SearchResult) -> str:
