@@ -30,6 +30,7 @@ from .abstention import (
     unseen_share,
 )
 from .answer import NOT_FOUND, Answer, Citation, compose_extractive
+from .clean_first import prefer_clean
 from .followup import contextual_query
 from .llm import LLMError, LLMSettings, build_messages, chat_model, stream_answer
 from .retrieval import (
@@ -169,6 +170,8 @@ class QA:
             snapshot.reader, self.retrieval_settings, self.reranker, snapshot.lexicon
         )
         results = retriever.search(query, top_k, filters, sort, diversify)
+        if sort == "relevance":
+            results = prefer_clean(results)
         return SearchResponse(query, results, self._answerable(query, results, snapshot))
 
     def _answerable(self, query: str, results: list[SearchResult], snapshot: _Snapshot) -> bool:

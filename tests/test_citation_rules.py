@@ -260,3 +260,45 @@ def test_damage_spans_are_cut_to_a_sentence() -> None:
     inside = spans_in(spans, 3, len(text))
     assert [(text[s.start : s.end]) for s in inside] == ["澳门金沙:"]
     assert [(s.start, s.end) for s in spans_in(spans, 5, len(text))] == [(5, 8)]
+
+
+# --------------------------------------------------------------------------- clean copy first
+
+
+def _result(number: int, text: str, damage: list[tuple[int, int]] = ()):  # type: ignore[no-untyped-def,assignment]
+    from corpus.model import DamageSpan
+    from corpus.store import StoredPassage
+    from qa.retrieval import SearchResult
+
+    passage = StoredPassage(
+        passage_id=number, doc_id=f"d{number}", passage_index=0, paragraph_index=0,
+        section_index=0, start=0, end=len(text), text=text, title=None, section_title=None,
+        author=None, date=None, source=None, path=f"{number}.txt", warnings=[],
+        sentences=[(0, len(text))],
+        damage=[DamageSpan(start, end, "spam", None) for start, end in damage],
+    )  # fmt: skip
+    return SearchResult(passage, 1.0 / number, [(0, len(text))], rank=number)
+
+
+@pytest.mark.parametrize(
+    ("texts", "order"),
+    [
+        # the clean copy of the damaged sentence is moved before it
+        ([("澳门金沙:总书记强调，服务群众不能站在纯服务的角度。", [(0, 5)]), ("别的句子说别的事情。", []),
+          ("习近平总书记强调，服务群众不能站在纯服务的角度。", [])], [3, 1, 2]),
+        # a clean sentence that says something else stays where it was
+        ([("澳门金沙:总书记强调，服务群众不能站在纯服务的角度。", [(0, 5)]),
+          ("习近平总书记强调，要坚持党的领导。", [])], [1, 2]),
+        # no damage: nothing moves
+        ([("甲句子说的是一件事情。", []), ("乙句子说的是另一件事情。", [])], [1, 2]),
+    ],
+)  # fmt: skip
+def test_clean_copy_is_offered_first(
+    texts: list[tuple[str, list[tuple[int, int]]]], order: list[int]
+) -> None:
+    from qa.clean_first import prefer_clean
+
+    results = [_result(number, text, damage) for number, (text, damage) in enumerate(texts, 1)]
+    ordered = prefer_clean(results)
+    assert [r.passage.passage_id for r in ordered] == order
+    assert [r.rank for r in ordered] == list(range(1, len(order) + 1))
