@@ -21,7 +21,7 @@ from .cleaning import CLEANER_VERSION, clean_text
 from .damage import find_damage
 from .dates import citation_date, date_conflicts, document_dates
 from .locators import locate, paragraphs_are_real
-from .model import Document, DocumentWarning, PageStart
+from .model import Document, DocumentWarning, PageStart, WarningCode
 from .quality import assess, passage_codes
 from .readers import (
     MIXED_ENCODING,
@@ -313,12 +313,15 @@ def _build_document(path: Path, settings: IngestSettings, deadline: Deadline) ->
     locators = locate(cleaned.text, sections, result.paragraphs, result.passages, pages, real)
     if raw.encoding and raw.encoding.endswith("-damaged"):
         warnings.append(
-            DocumentWarning("encoding", "文件含有损坏的字节，个别字符已替换为 �；引用前请核对原文")
+            DocumentWarning(
+                WarningCode.ENCODING, "文件含有损坏的字节，个别字符已替换为 �；引用前请核对原文"
+            )
         )
     if raw.encoding == MIXED_ENCODING:
         warnings.append(
             DocumentWarning(
-                "encoding", "文件混用了 UTF-8 和 GBK 两种编码，已逐行识别；引用前请核对原文"
+                WarningCode.ENCODING,
+                "文件混用了 UTF-8 和 GBK 两种编码，已逐行识别；引用前请核对原文",
             )
         )
     return Document(
