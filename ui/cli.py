@@ -323,7 +323,7 @@ def search(
     from corpus.locators import locator_label
     from corpus.model import WarningCode
 
-    from .citation import damage_note
+    from .citation import damage_note, title_damage
     from .render import quote_damage
     from .strings import WARNING_LABELS
 
@@ -337,7 +337,8 @@ def search(
             )
             click.echo(f"   另见：{others}")
         quote, damage = quote_damage(result)
-        note = damage_note(quote, damage)
+        title = result.locations[0].title or ""
+        note = damage_note(quote, damage, title_damage(title), title)
         if note:
             click.echo(f"   ⚠ {note}")
         # the same labels as the web page, from the one table of codes

@@ -55,9 +55,9 @@ OPEN_PARAGRAPH = "查看所在段落"
 # the wording (boilerplate, short) are shown in the library, not with quotes.
 WARNING_LABELS = {
     WarningCode.SPAM: "出处文档疑似被注入垃圾词，引用前请核对原始出处",
-    WarningCode.SPAM_HERE: "所在段落含疑似注入的垃圾词（已用删除线标出）",
+    WarningCode.SPAM_HERE: "所在段落含疑似注入的垃圾词",
     WarningCode.CONVERSION: "出处文档疑似有转换错误的词语",
-    WarningCode.CONVERSION_HERE: "所在段落含疑似转换错误的词语（已用底色标出）",
+    WarningCode.CONVERSION_HERE: "所在段落含疑似转换错误的词语",
     WarningCode.PLACEHOLDER: "出处文档含未填写的占位符",
     WarningCode.ENCODING: "出处文件含损坏或混用编码的字符，引用前请核对原文",
     WarningCode.DATE_CONFLICT: "出处文档的日期互相矛盾，引用前请核对日期",
