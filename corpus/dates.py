@@ -15,7 +15,7 @@ import re
 
 from .model import DateKind, DocumentDate, DocumentWarning, WarningCode
 
-_PUBLISHED_LABELS = {"发表时间", "发布时间", "发布日期"}
+_PUBLISHED_LABELS = {"发表时间", "发布时间", "发布日期", "网页发布时间"}
 _UPLOADED_LABELS = {"上传时间", "更新时间"}
 _FULL_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 # What makes a date in the text the date of the event the text reports.

@@ -298,7 +298,14 @@ def _build_document(path: Path, settings: IngestSettings, deadline: Deadline) ->
     if not result.passages:
         raise ReadError("没有可引用的句子 (no quotable sentences found)")
     warnings = assess(cleaned.text, cleaned.raw_chars, cleaned.kept_chars)
-    dates = document_dates(cleaned.date_fields, cleaned.download_site, cleaned.text)
+    fields = cleaned.date_fields
+    if raw.format == "html":
+        # An HTML page's date meta tag (article:published_time, pubdate) is its
+        # publication time; a .docx/.pdf property is only the file's creation.
+        fields = [
+            ("网页发布时间" if label == "文件属性" else label, value) for label, value in fields
+        ]
+    dates = document_dates(fields, cleaned.download_site, cleaned.text)
     warnings.extend(date_conflicts(dates))
     cited = citation_date(dates)
     paragraph_texts = [cleaned.text[p.start : p.end] for p in result.paragraphs]

@@ -132,7 +132,8 @@ def test_no_paragraph_numbers_without_real_paragraph_breaks() -> None:
         ("上传时间", False, DateKind.UPLOADED),
         ("时间", True, DateKind.UPLOADED),  # a bare "时间" on a download site
         ("时间", False, DateKind.PUBLISHED),
-        ("文件属性", False, DateKind.FILE),
+        ("文件属性", False, DateKind.FILE),  # a .docx/.pdf creation date dates no quote
+        ("网页发布时间", False, DateKind.PUBLISHED),  # an HTML page's date meta tag
     ],
 )
 def test_date_field_kinds(label: str, download_site: bool, kind: str) -> None:
@@ -302,3 +303,27 @@ def test_clean_copy_is_offered_first(
     ordered = prefer_clean(results)
     assert [r.passage.passage_id for r in ordered] == order
     assert [r.rank for r in ordered] == list(range(1, len(order) + 1))
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "date", "kinds"),
+    [
+        ("page.html",
+         '<html><head><meta property="article:published_time" content="2023-05-04T08:00:00">'
+         "<title>劳动节讲话</title></head><body><p>同志们：今天我们在这里召开大会，总结工作，部署任务。"
+         "这是一个很长的句子，用来确保正文足够长，可以成为引文段落。</p></body></html>",
+         "2023-05-04", ["published"]),
+        ("notes.txt", "学习笔记\n\n上传时间:2024-08-13\n\n这是一段正文，说明了学习的体会，内容足够长，可以成为引文。",
+         None, ["uploaded"]),
+    ],
+)  # fmt: skip
+def test_dates_by_file_format(
+    tmp_path, name: str, content: str, date: str | None, kinds: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    from corpus import IngestSettings, build_document
+
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    document = build_document(path, IngestSettings())
+    assert document.date == date
+    assert [d.kind for d in document.dates] == kinds
