@@ -446,6 +446,7 @@ def _clean(raw: str, known: dict[str, str], lenient: bool) -> Cleaned:
     kept: list[tuple[int, str]] = []  # (raw line index, text)
     # Page footers in the body ("第1页 共5页"): the page after each begins at the next words.
     footers: list[tuple[int, str | None]] = []  # (number of the page that follows, its words)
+    waiting: list[int] = []  # footers whose page's first words are not read yet
     first_content = _first_content_line(raw_lines)
     download_site = any(_DOWNLOAD_SITE.search(line) for line in raw_lines[:60] if len(line) < 300)
     declared_pages = _declared_pages(raw_lines[:60])
@@ -469,6 +470,7 @@ def _clean(raw: str, known: dict[str, str], lenient: bool) -> Cleaned:
         if is_boilerplate_line(line, lenient):
             marker = _PAGE_MARKER.fullmatch(line)
             if marker and index > first_content:
+                waiting.append(len(footers))
                 footers.append((int(marker.group(1)) + 1, None))
             continue
         if not lenient and is_tag_line(line, _heading_context(raw_lines, line)):
@@ -481,11 +483,17 @@ def _clean(raw: str, known: dict[str, str], lenient: bool) -> Cleaned:
             if _could_be_title(line):
                 title_candidates.append((3, line))
         if index >= first_content:
-            for position, (number, words) in enumerate(footers):
-                if words is None:
-                    footers[position] = (number, remove_page_markers(line).strip() or None)
+            # Footers still waiting for their page's first words get this line's
+            # (a list of the waiting ones, so that many footers stay linear).
+            words_here = remove_page_markers(line).strip() or None
+            for position in waiting:
+                footers[position] = (footers[position][0], words_here)
+            waiting = [] if words_here else waiting
             for marker in _PAGE_MARKER.finditer(line):
-                footers.append((int(marker.group(1)) + 1, line[marker.end() :].strip() or None))
+                after = line[marker.end() :].strip() or None
+                if after is None:
+                    waiting.append(len(footers))
+                footers.append((int(marker.group(1)) + 1, after))
         line = remove_page_markers(line).strip()
         if line:
             kept.append((index, line))
@@ -534,6 +542,8 @@ def _clean(raw: str, known: dict[str, str], lenient: bool) -> Cleaned:
     )
 
 
+# How far after the previous page a page's first words are looked for.
+_PAGE_SEARCH_WINDOW = 200_000
 _DOWNLOAD_SITE = re.compile(
     r"文档编号|上传人[:：]|上传时间|由会员分享|本文档由用户上传|下载文档|资源描述|该文档总共|^ID[:：]\s*\d+"
 )
@@ -562,14 +572,14 @@ def locate_pages(text: str, anchors: list[tuple[str, int, str]]) -> list[tuple[i
     """Offsets in ``text`` where each anchored page begins: (offset, number, kind).
 
     An anchor is a page's first words as they stood in the raw line; cleaning
-    only takes whitespace out of them, so they are found again with the spaces
-    ignored, each after the previous one. Page 1 begins at 0 when any page is
-    found. An anchor whose words are not found (dropped as a title) is skipped.
+    only takes whitespace out of them, so they are found again with whitespace
+    allowed between their characters, each after the previous one and within
+    :data:`_PAGE_SEARCH_WINDOW` characters of it (so a missing one costs a
+    bounded scan, not the rest of the text). Page 1 begins at 0 when any page
+    is found; an anchor whose words are not found (dropped as a title) is skipped.
     """
     if not anchors:
         return []
-    compact_offsets = [i for i, character in enumerate(text) if not character.isspace()]
-    compact = "".join(text[i] for i in compact_offsets)
     kind = anchors[0][0]
     pages = [(0, 1, kind)]
     position = 0
@@ -577,11 +587,12 @@ def locate_pages(text: str, anchors: list[tuple[str, int, str]]) -> list[tuple[i
         snippet = re.sub(r"\s", "", words)[:16]
         if number <= pages[-1][1] or not snippet:
             continue
-        found = compact.find(snippet, position)
-        if found < 0:
+        pattern = re.compile(r"\s*".join(re.escape(character) for character in snippet))
+        found = pattern.search(text, position, position + _PAGE_SEARCH_WINDOW)
+        if found is None:
             continue
-        pages.append((compact_offsets[found], number, kind))
-        position = found + len(snippet)
+        pages.append((found.start(), number, kind))
+        position = found.end()
     return pages if len(pages) > 1 else []
 
 

@@ -132,14 +132,28 @@ def locate(
             article_starts.append((paragraph.start, match.group(0)))
     article_offsets = [offset for offset, _ in article_starts]
     locators = []
+    # Passages come in text order: the headings in force are kept as a stack
+    # advanced passage by passage (a rescan per passage was quadratic).
+    active: list[Heading] = []
+    section_index = None
+    next_heading = 0
     for passage in passages:
+        if passage.section_index != section_index:
+            section_index, active, next_heading = passage.section_index, [], 0
+        section_headings = headings_of.get(passage.section_index, [])
+        while (
+            next_heading < len(section_headings)
+            and section_headings[next_heading].offset <= passage.start
+        ):
+            heading = section_headings[next_heading]
+            active = [h for h in active if h.level < heading.level] + [heading]
+            next_heading += 1
         page = None
         page_kind = None
         if pages:
             position = bisect.bisect_right(page_offsets, passage.start) - 1
             if position >= 0:
                 page, page_kind = pages[position].number, pages[position].kind
-        active = headings_at(headings_of.get(passage.section_index, []), passage.start)
         article = None
         position = bisect.bisect_right(article_offsets, passage.start) - 1
         if position >= 0:

@@ -63,6 +63,7 @@ _NOT_SPEAKERS = {
     "文章",
     "可以",
 }
+_MAX_QUOTATION_CHARS = 1000
 _PHRASE_BOUNDARY = re.compile(r"[。！？；，,、：:“”‘’《》（）()\n]")
 
 
@@ -148,8 +149,11 @@ def _shorten(phrase: str) -> str:
 def _governed_end(text: str, start: int) -> int:
     """Where the words a verb of saying introduces end: at the closing quotation
     mark if they open with one, else at the end of the sentence (or the line)."""
-    line_end = text.find("\n", start)
-    line_end = len(text) if line_end < 0 else line_end
+    # Bounded: a quotation is a few sentences at most, and a scan to the end of a
+    # megabyte-long line for every verb would be quadratic.
+    limit = min(len(text), start + _MAX_QUOTATION_CHARS)
+    line_end = text.find("\n", start, limit)
+    line_end = limit if line_end < 0 else line_end
     if text.startswith("“", start):
         close = text.find("”", start, line_end)
         if close >= 0:

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .damage import spans_in
-from .model import DamageSpan, DateKind, Document, DocumentDate, DocumentWarning, Locator
+from .damage import overlapping, spans_in
+from .model import DamageSpan, DateKind, Document, DocumentDate, DocumentWarning, Locator, Quotation
 
 logger = logging.getLogger(__name__)
 
@@ -335,29 +335,38 @@ ADDED_COLUMNS = (
 )
 
 
-def citation_json(document: Document, passage_index: int) -> tuple[str, str]:
-    """(citation JSON, speakers) stored with one passage: its locator, the quotations
-    that overlap it and the damage spans inside it. ``speakers`` is the quoted
-    speakers one per line, for the author filter."""
+def citation_json(document: Document) -> list[tuple[str, str]]:
+    """(citation JSON, speakers) stored with each passage: its locator, the
+    quotations that overlap it and the damage spans inside it. ``speakers`` is
+    the quoted speakers one per line, for the author filter."""
+    ranges = [(passage.start, passage.end) for passage in document.passages]
+    quotations_of = overlapping(document.quotations, ranges)
+    damage_of = overlapping(document.damage, ranges)
+    return [
+        _passage_citation(document, number, quotations_of[number], damage_of[number])
+        for number in range(len(document.passages))
+    ]
+
+
+def _passage_citation(
+    document: Document, passage_index: int, quotations: list[Quotation], damage: list[DamageSpan]
+) -> tuple[str, str]:
     passage = document.passages[passage_index]
     if document.locators:
         locator = document.locators[passage_index]
     else:
         locator = Locator(paragraph=passage.paragraph_index + 1)
-    overlapping = [
-        q for q in document.quotations if q.start < passage.end and passage.start < q.end
-    ]
     quoted = [
         {"speaker": q.speaker, "start": max(q.start, passage.start),
          "end": min(q.end, passage.end), "damaged": q.damaged}
-        for q in overlapping
+        for q in quotations
     ]  # fmt: skip
-    damage = [
+    spans = [
         {"start": d.start, "end": d.end, "code": d.code, "suggestion": d.suggestion}
-        for d in spans_in(document.damage, passage.start, passage.end)
+        for d in spans_in(damage, passage.start, passage.end)
     ]
-    data = {"locator": locator.as_dict(), "quoted": quoted, "damage": damage}
-    speakers = "\n".join(dict.fromkeys(q.speaker for q in overlapping))
+    data = {"locator": locator.as_dict(), "quoted": quoted, "damage": spans}
+    speakers = "\n".join(dict.fromkeys(q.speaker for q in quotations))
     return json.dumps(data, ensure_ascii=False), speakers
 
 
@@ -554,13 +563,13 @@ class CorpusStore:
             )
             added = []
             kept = set()
-            for number, (passage, codes) in enumerate(
-                zip(document.passages, passage_warnings, strict=True)
+            citations = citation_json(document)
+            for passage, codes, (citation, speakers) in zip(
+                document.passages, passage_warnings, citations, strict=True
             ):
                 # Same words, same vector: an edit elsewhere only moves the offsets.
                 candidates = previous.get(passage.text)
                 reuse = candidates.popleft() if candidates else None
-                citation, speakers = citation_json(document, number)
                 cursor = self.connection.execute(
                     "INSERT INTO passages (passage_id, doc_id, passage_index, section_index, "
                     "paragraph_index, paragraph_end, sentence_start, sentence_end, start, end, "
