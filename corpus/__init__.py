@@ -1,9 +1,12 @@
 """yinwen's corpus layer: files in, clean citable passages out.
 
 Reading (:mod:`corpus.readers`), cleaning (:mod:`corpus.cleaning`), quality
-warnings (:mod:`corpus.quality`), segmentation (:mod:`corpus.segment`), the
-on-disk collection and its SQLite store (:mod:`corpus.store`) and the ingest
-pipeline (:mod:`corpus.ingest`).
+warnings (:mod:`corpus.quality`), segmentation (:mod:`corpus.segment`), what a
+citation needs - locators (:mod:`corpus.locators`), dates and their kinds
+(:mod:`corpus.dates`), speakers and quotations (:mod:`corpus.speakers`),
+damage marked at the word (:mod:`corpus.damage`) -, the on-disk collection and
+its SQLite store (:mod:`corpus.store`) and the ingest pipeline
+(:mod:`corpus.ingest`).
 """
 
 from pathlib import Path

@@ -13,7 +13,8 @@ Rules, each a small pure function with table-driven tests:
   (:func:`remove_page_markers`);
 * numbered page fragments ("2、", "3、" ... at line starts, in sequence) lose
   their number and the two halves of the cut sentence are joined
-  (:func:`find_page_fragments`);
+  (:func:`find_page_fragments`); where each began is kept as a page start
+  (:func:`locate_pages`), as are PDF page breaks and Word page footers;
 * hard line wraps are undone: wrapped lines of a text file, PDF wraps rendered
   as spaces inside a line (:func:`split_wrapped_line`), paragraphs broken
   after a comma;
