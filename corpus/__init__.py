@@ -13,7 +13,20 @@ from pathlib import Path
 
 from .cleaning import clean_text
 from .ingest import FileResult, IngestReport, IngestSettings, build_document, ingest, remove
-from .model import Document, DocumentWarning, Paragraph, Passage, Section, Sentence
+from .model import (
+    DamageSpan,
+    DateKind,
+    Document,
+    DocumentDate,
+    DocumentWarning,
+    Locator,
+    Paragraph,
+    Passage,
+    Quotation,
+    Section,
+    Sentence,
+    WarningCode,
+)
 from .readers import ReadError, read_file
 from .segment import ChunkingSettings, segment
 from .store import CollectionError, CorpusStore, IndexDirectory, StoredDocument, StoredPassage
@@ -22,19 +35,25 @@ __all__ = [
     "ChunkingSettings",
     "CollectionError",
     "CorpusStore",
+    "DamageSpan",
+    "DateKind",
     "Document",
+    "DocumentDate",
     "DocumentWarning",
     "FileResult",
     "IndexDirectory",
     "IngestReport",
     "IngestSettings",
+    "Locator",
     "Paragraph",
     "Passage",
+    "Quotation",
     "ReadError",
     "Section",
     "Sentence",
     "StoredDocument",
     "StoredPassage",
+    "WarningCode",
     "build_document",
     "clean_text",
     "ingest",

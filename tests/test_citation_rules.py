@@ -327,3 +327,12 @@ def test_dates_by_file_format(
     document = build_document(path, IngestSettings())
     assert document.date == date
     assert [d.kind for d in document.dates] == kinds
+
+
+def test_citation_types_are_public_names_of_corpus() -> None:
+    import corpus
+
+    for name in ("WarningCode", "DateKind", "DocumentDate", "Locator", "Quotation", "DamageSpan"):
+        assert name in corpus.__all__ and getattr(corpus, name) is getattr(corpus.model, name)
+    # the codes stored as plain strings are the enum's values
+    assert WarningCode("spam_here") is WarningCode.SPAM_HERE and WarningCode.SPAM == "spam"
