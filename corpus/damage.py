@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
 from .cleaning import SPAM_TERMS
 from .model import DamageSpan, WarningCode
 from .quality import CONVERSION_ERRORS
+
+# (start, end, code, likely word) inside a quote: what is shown and copied
+Damage = tuple[int, int, str, str | None]
 
 
 class _HasSpan(Protocol):
@@ -154,3 +158,31 @@ def spans_in(spans: list[DamageSpan], start: int, end: int) -> list[DamageSpan]:
         for s in spans
         if s.start < end and start < s.end
     ]
+
+
+def _describe(text: str, damage: Sequence[Damage]) -> list[str]:
+    parts = []
+    for start, end, code, suggestion in damage:
+        words = text[start:end]
+        if code == WarningCode.SPAM:
+            what = f"“{words}”疑为注入的垃圾词"
+            what += f"（原文可能为“{suggestion}”）" if suggestion else "（原词不明）"
+        else:
+            what = f"“{words}”疑为转换错误" + (f"（可能应为“{suggestion}”）" if suggestion else "")
+        parts.append(what)
+    return parts
+
+
+def damage_note(
+    quote: str, damage: Sequence[Damage], in_title: Sequence[Damage] = (), title: str = ""
+) -> str | None:
+    """The note a quote with marked words (or a citation whose title has spam in it)
+    carries wherever it is copied or exported."""
+    if not damage and not in_title:
+        return None
+    sentences = []
+    if damage:
+        sentences.append("引文照录出处原文，其中" + "；".join(_describe(quote, damage)))
+    if in_title:
+        sentences.append("出处标题中" + "；".join(_describe(title, in_title)))
+    return "〔注：" + "。".join(sentences) + "。引用前请核对原始出处。〕"

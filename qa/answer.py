@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from corpus.cleaning import ends_sentence
+from corpus.damage import damage_note
 from corpus.locators import locator_label
 from corpus.model import Locator
 from corpus.store import StoredPassage
@@ -126,10 +127,19 @@ class Citation:
             self.result.quoted_speakers(),
         )
 
+    def damage_note(self) -> str | None:
+        """The note the quote carries when words in it are marked (spam, conversion errors)."""
+        sentence = self.quote
+        lead = len(sentence) - len(sentence.lstrip())
+        spans = [(start - lead, end - lead, code, suggestion)
+                 for start, end, code, suggestion in self.result.sentence_damage()]  # fmt: skip
+        return damage_note(sentence.strip(), spans)
+
     def as_dict(self) -> dict[str, Any]:
         data = self.result.as_dict()
         data["number"] = self.number
         data["card"] = self.card()
+        data["damage_note"] = self.damage_note()
         return data
 
 
@@ -163,6 +173,9 @@ class Answer:
             lines.append("来源：")
             for citation in self.citations:
                 lines.append(f"[{citation.number}] {citation.card()}")
+                note = citation.damage_note()
+                if note:
+                    lines.append(f"    ⚠ {note}")
         if self.related:
             lines.append("可能相关：")
             for result in self.related:

@@ -82,3 +82,14 @@ def test_speakers_quoted_in_the_samples_are_found_and_filter(qa: QA) -> None:
     actions = WebActions(qa)
     shown = actions.find_quotes("王东明强调学习贯彻要聚精会神、持之以恒、不断深化", author="王东明")
     assert "引述：全国总工会主席王东明" in shown
+
+
+def test_an_answer_quoting_damaged_words_carries_the_note(qa: QA) -> None:
+    answer = qa.ask("服务群众、维护群众权益为什么不能站在纯服务、纯业务的角度？")
+    damaged = [c for c in answer.citations if "澳门金沙" in c.quote]
+    assert damaged
+    markdown = answer.to_markdown()
+    for citation in damaged:
+        note = citation.damage_note()
+        assert note and "“澳门金沙:”疑为注入的垃圾词" in note and note in markdown
+        assert citation.as_dict()["damage_note"] == note

@@ -17,11 +17,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from corpus.damage import spam_spans
-from corpus.model import WarningCode
+from corpus.damage import Damage, damage_note, spam_spans
 
-# (start, end, code, likely word) inside a quote
-Damage = tuple[int, int, str, str | None]
+__all__ = ["Damage", "damage_note", "document_type", "marked", "reference", "restoration",
+           "title_damage"]  # fmt: skip
 
 _NEWSPAPER = re.compile(r"(?:日报|晚报|早报|时报|工人报|[^情画]报)$")
 
@@ -62,34 +61,6 @@ def title_damage(title: str | None) -> tuple[Damage, ...]:
     if not title:
         return ()
     return tuple((d.start, d.end, d.code, d.suggestion) for d in spam_spans(title))
-
-
-def _describe(text: str, damage: Sequence[Damage]) -> list[str]:
-    parts = []
-    for start, end, code, suggestion in damage:
-        words = text[start:end]
-        if code == WarningCode.SPAM:
-            what = f"“{words}”疑为注入的垃圾词"
-            what += f"（原文可能为“{suggestion}”）" if suggestion else "（原词不明）"
-        else:
-            what = f"“{words}”疑为转换错误" + (f"（可能应为“{suggestion}”）" if suggestion else "")
-        parts.append(what)
-    return parts
-
-
-def damage_note(
-    quote: str, damage: Sequence[Damage], in_title: Sequence[Damage] = (), title: str = ""
-) -> str | None:
-    """The note a quote with marked words (or a citation whose title has spam in it)
-    carries wherever it is copied or exported."""
-    if not damage and not in_title:
-        return None
-    sentences = []
-    if damage:
-        sentences.append("引文照录出处原文，其中" + "；".join(_describe(quote, damage)))
-    if in_title:
-        sentences.append("出处标题中" + "；".join(_describe(title, in_title)))
-    return "〔注：" + "。".join(sentences) + "。引用前请核对原始出处。〕"
 
 
 def marked(
