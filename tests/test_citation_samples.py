@@ -92,4 +92,5 @@ def test_an_answer_quoting_damaged_words_carries_the_note(qa: QA) -> None:
     for citation in damaged:
         note = citation.damage_note()
         assert note and "“澳门金沙:”疑为注入的垃圾词" in note and note in markdown
+        assert "引述：总书记（姓名处疑被垃圾词替换）" in citation.card()
         assert citation.as_dict()["damage_note"] == note

@@ -40,7 +40,7 @@ PAYLOAD = "<img src=x onerror=\"document.title='pwned'\">"
 # GB/T 7714—2015: [author. ]title[N|EB/OL|Z]. [source, date: locator].
 REFERENCE_NOTE = r"(?:\S+\. )?.+\[(?:N|EB/OL|Z)\]\.(?: .+\.)?(?: 〔注：.+〕)?"
 REFERENCE_COPY = (
-    r"“.+”(?:（引述：[^）]+）)?\n——"
+    r"“.+”(?:（引述：[^\n]+）)?\n——"
     + REFERENCE_NOTE.removesuffix(r"(?: 〔注：.+〕)?")
     + (r"(?:\n〔注：.+〕)?")
 )

@@ -101,13 +101,15 @@ class SearchResult:
         return found
 
     def quoted_speakers(self) -> list[str]:
-        """Whom :attr:`sentence` quotes ("习近平总书记强调，……"), in order."""
+        """Whom :attr:`sentence` quotes ("习近平总书记强调，……"), in order; a name that
+        spam stood in for says so rather than passing a title off as the name."""
         names: list[str] = []
         for quoted in self.passage.quoted:
             overlaps = any(quoted.start < end and start < quoted.end
                            for start, end in self.sentence_spans)  # fmt: skip
-            if overlaps and quoted.speaker not in names:
-                names.append(quoted.speaker)
+            name = quoted.speaker + ("（姓名处疑被垃圾词替换）" if quoted.damaged else "")
+            if overlaps and name not in names:
+                names.append(name)
         return names
 
     def as_dict(self) -> dict[str, Any]:
