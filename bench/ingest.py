@@ -54,7 +54,7 @@ elif mode == "raw":
     # The model alone on the texts yinwen embedded: passages, then passages and
     # the sentences of multi-sentence passages (the sentence vectors).
     from embeddings import get_embedder
-    from embeddings.collection import embedding_text
+    from collection.collection import embedding_text
     reader = Collection(index).reader()
     passages = reader.store.passages()
     model = get_embedder(embedder)

@@ -64,7 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    from embeddings import Collection
+    from collection import Collection
 
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="yinwen-web-kill-"))

@@ -13,7 +13,8 @@ Rules, each a small pure function with table-driven tests:
   (:func:`remove_page_markers`);
 * numbered page fragments ("2、", "3、" ... at line starts, in sequence) lose
   their number and the two halves of the cut sentence are joined
-  (:func:`find_page_fragments`);
+  (:func:`find_page_fragments`); where each began is kept as a page start
+  (:func:`locate_pages`), as are PDF page breaks and Word page footers;
 * hard line wraps are undone: wrapped lines of a text file, PDF wraps rendered
   as spaces inside a line (:func:`split_wrapped_line`), paragraphs broken
   after a comma;
@@ -29,11 +30,11 @@ from __future__ import annotations
 import re
 import statistics
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Bump when a rule changes what cleaned text looks like: stored documents are
 # then processed again on the next ingest.
-CLEANER_VERSION = "4"
+CLEANER_VERSION = "5"  # 5: page starts, labelled dates, download-site flag
 
 # Sentence-final punctuation, full and half width, and what may close after it.
 TERMINALS = "。！？!?…"
@@ -99,7 +100,7 @@ _META_KEYS = {
 _META_FIELD = re.compile(
     r"(来源|稿源|出处|作者|发表时间|发布时间|发布日期|上传时间|日期|时间|责任编辑|编辑|浏览)\s*[:：]\s*"
 )
-_PAGE_MARKER = re.compile(r"\s*第\s*\d+\s*页\s*[/／]?\s*共\s*\d+\s*页\s*")
+_PAGE_MARKER = re.compile(r"\s*第\s*(\d+)\s*页\s*[/／]?\s*共\s*\d+\s*页\s*")
 _PAGE_FRAGMENT = re.compile(r"^(\d{1,3})、")
 _FILENAME_TITLE = re.compile(r"^(.{2,120}?)\.(?:docx?|pdf|pptx?|wps|txt)$", re.IGNORECASE)
 _DATE_PATTERNS = [
@@ -128,6 +129,13 @@ class Cleaned:
     author: str | None
     raw_chars: int  # non-space characters before cleaning
     kept_chars: int  # non-space characters after cleaning
+    # Where pages of the original begin: (offset in ``text``, page number, kind),
+    # kind "page" or "fragment" (a download site's numbered chunk that is not a page).
+    pages: list[tuple[int, int, str]] = field(default_factory=list)
+    # Every date-bearing metadata field as it stood: ("上传时间", "2024-08-13"), ...
+    date_fields: list[tuple[str, str]] = field(default_factory=list)
+    download_site: bool = False  # the page is a document-sharing site's preview
+    page_dump: bool = False  # numbered page fragments were joined: line breaks are lost
 
 
 # --------------------------------------------------------------------------- line rules
@@ -434,17 +442,25 @@ def _clean(raw: str, known: dict[str, str], lenient: bool) -> Cleaned:
     raw_chars = sum(len(re.sub(r"\s", "", line)) for line in raw_lines)
 
     meta: dict[str, str] = {}
+    date_fields: list[tuple[str, str]] = []
     title_candidates: list[tuple[int, str]] = []  # (priority, title)
     kept: list[tuple[int, str]] = []  # (raw line index, text)
+    # Page footers in the body ("第1页 共5页"): the page after each begins at the next words.
+    footers: list[tuple[int, str | None]] = []  # (number of the page that follows, its words)
+    waiting: list[int] = []  # footers whose page's first words are not read yet
     first_content = _first_content_line(raw_lines)
+    download_site = any(_DOWNLOAD_SITE.search(line) for line in raw_lines[:60] if len(line) < 300)
+    declared_pages = _declared_pages(raw_lines[:60])
     for index, line in enumerate(raw_lines):
         if not line or line == "\f":
             kept.append((index, line))
             continue
-        for key, value in _embedded_dates(line):
+        for key, value, label in _embedded_dates(line):
             meta.setdefault(key, value)
+            date_fields.append((label, value))
         fields = parse_meta_line(line)
         if fields is not None:
+            date_fields.extend(_date_labels(line))
             for key, value in fields.items():
                 meta.setdefault(key, value)
             if index <= first_content and index > 0:
@@ -453,6 +469,10 @@ def _clean(raw: str, known: dict[str, str], lenient: bool) -> Cleaned:
                     title_candidates.append((1, raw_lines[previous]))
             continue
         if is_boilerplate_line(line, lenient):
+            marker = _PAGE_MARKER.fullmatch(line)
+            if marker and index > first_content:
+                waiting.append(len(footers))
+                footers.append((int(marker.group(1)) + 1, None))
             continue
         if not lenient and is_tag_line(line, _heading_context(raw_lines, line)):
             continue
@@ -463,12 +483,34 @@ def _clean(raw: str, known: dict[str, str], lenient: bool) -> Cleaned:
                 continue
             if _could_be_title(line):
                 title_candidates.append((3, line))
+        if index >= first_content:
+            # Footers still waiting for their page's first words get this line's
+            # (a list of the waiting ones, so that many footers stay linear).
+            words_here = remove_page_markers(line).strip() or None
+            for position in waiting:
+                footers[position] = (footers[position][0], words_here)
+            waiting = [] if words_here else waiting
+            for marker in _PAGE_MARKER.finditer(line):
+                after = line[marker.end() :].strip() or None
+                if after is None:
+                    waiting.append(len(footers))
+                footers.append((int(marker.group(1)) + 1, after))
         line = remove_page_markers(line).strip()
         if line:
             kept.append((index, line))
 
     title = _choose_title(title_candidates, known.get("title"))
-    paragraphs = _build_paragraphs(kept)
+    paragraphs, anchors, page_dump = _build_paragraphs(kept)
+    if not anchors and footers and footers[0][0] == 2:
+        # Footers locate pages only when they start at page 1: a lone "第5页 共5页"
+        # at the end says where page 5 ends, not where it begins.
+        anchors = [("page", number, words) for number, words in footers if words]
+    elif (
+        anchors
+        and anchors[0][0] == "fragment"
+        and declared_pages == max(number for _, number, _ in anchors)
+    ):
+        anchors = [("page", number, words) for _, number, words in anchors]
     priority = min((p for p, t in title_candidates if t == title), default=None)
     if title and priority is not None and priority > 0:
         # A page-title line (before the metadata line) is chrome; a first line
@@ -484,6 +526,8 @@ def _clean(raw: str, known: dict[str, str], lenient: bool) -> Cleaned:
         or parse_date(known.get("date", ""))
         or parse_date(cleaned[:300])
     )
+    if known.get("date"):
+        date_fields.append(("文件属性", known["date"]))
     return Cleaned(
         text=cleaned,
         title=title,
@@ -492,7 +536,65 @@ def _clean(raw: str, known: dict[str, str], lenient: bool) -> Cleaned:
         author=meta.get("author") or known.get("author"),
         raw_chars=raw_chars,
         kept_chars=len(re.sub(r"\s", "", cleaned)),
+        pages=locate_pages(cleaned, anchors),
+        date_fields=date_fields,
+        download_site=download_site,
+        page_dump=page_dump,
     )
+
+
+# How far after the previous page a page's first words are looked for.
+_PAGE_SEARCH_WINDOW = 200_000
+_DOWNLOAD_SITE = re.compile(
+    r"文档编号|上传人[:：]|上传时间|由会员分享|本文档由用户上传|下载文档|资源描述|该文档总共|^ID[:：]\s*\d+"
+)
+_DECLARED_PAGES = re.compile(r"页数[:：]\s*(\d+)|共\s*(\d+)\s*页|总共\s*(\d+)\s*页")
+_DATE_LABEL = re.compile(
+    r"(发表时间|发布时间|发布日期|上传时间|更新时间|日期|时间)\s*[:：]\s*"
+    r"(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})"
+)
+
+
+def _declared_pages(lines: list[str]) -> int | None:
+    """The page count a download site states ("页数:3", "第1页 / 共3页"), if any."""
+    for line in lines:
+        match = _DECLARED_PAGES.search(line)
+        if match:
+            return int(next(group for group in match.groups() if group))
+    return None
+
+
+def _date_labels(line: str) -> list[tuple[str, str]]:
+    """(label, date) of each dated field of a metadata line."""
+    return [(match.group(1), match.group(2)) for match in _DATE_LABEL.finditer(line)]
+
+
+def locate_pages(text: str, anchors: list[tuple[str, int, str]]) -> list[tuple[int, int, str]]:
+    """Offsets in ``text`` where each anchored page begins: (offset, number, kind).
+
+    An anchor is a page's first words as they stood in the raw line; cleaning
+    only takes whitespace out of them, so they are found again with whitespace
+    allowed between their characters, each after the previous one and within
+    :data:`_PAGE_SEARCH_WINDOW` characters of it (so a missing one costs a
+    bounded scan, not the rest of the text). Page 1 begins at 0 when any page
+    is found; an anchor whose words are not found (dropped as a title) is skipped.
+    """
+    if not anchors:
+        return []
+    kind = anchors[0][0]
+    pages = [(0, 1, kind)]
+    position = 0
+    for _, number, words in anchors:
+        snippet = re.sub(r"\s", "", words)[:16]
+        if number <= pages[-1][1] or not snippet:
+            continue
+        pattern = re.compile(r"\s*".join(re.escape(character) for character in snippet))
+        found = pattern.search(text, position, position + _PAGE_SEARCH_WINDOW)
+        if found is None:
+            continue
+        pages.append((found.start(), number, kind))
+        position = found.end()
+    return pages if len(pages) > 1 else []
 
 
 _EMBEDDED_DATE = re.compile(
@@ -500,13 +602,14 @@ _EMBEDDED_DATE = re.compile(
 )
 
 
-def _embedded_dates(line: str) -> list[tuple[str, str]]:
-    """Dates inside a chrome line such as "上传人:x 文档编号:1 上传时间:2024-08-13 格式:DOCX"."""
+def _embedded_dates(line: str) -> list[tuple[str, str, str]]:
+    """Dates inside a chrome line such as "上传人:x 文档编号:1 上传时间:2024-08-13 格式:DOCX":
+    (meta key, date, label as written)."""
     if len(line) > 200:
         return []
     return [
         ("date_other" if match.group(1) in {"上传时间", "更新时间"} else "date_published",
-         match.group(2))
+         match.group(2), match.group(1))
         for match in _EMBEDDED_DATE.finditer(line)
     ]  # fmt: skip
 
@@ -556,8 +659,15 @@ def _choose_title(candidates: list[tuple[int, str]], known: str | None) -> str |
     return None
 
 
-def _build_paragraphs(kept: list[tuple[int, str]]) -> list[str]:
+def _build_paragraphs(
+    kept: list[tuple[int, str]],
+) -> tuple[list[str], list[tuple[str, int, str]], bool]:
+    """Paragraphs of the kept lines; the first words of each page (a numbered
+    fragment, or a line after a PDF page break) as (kind, page number, words);
+    and whether the text was a page dump (numbered fragments joined)."""
     lines: list[_Line] = []
+    page_number = 1
+    pdf_pages: list[tuple[str, int, str]] = []
     blank = False
     page_break = False
     for _, text in kept:
@@ -566,15 +676,22 @@ def _build_paragraphs(kept: list[tuple[int, str]]) -> list[str]:
             continue
         if text == "\f":
             page_break = True
+            page_number += 1
             continue
+        if page_break:
+            pdf_pages.append(("page", page_number, text))
         lines.append(_Line(text, blank, page_break, False))
         blank = page_break = False
     fragments = find_page_fragments([line.text for line in lines])
     first_fragment = min(fragments) if fragments else -1
-    for index in fragments:
+    fragment_pages: list[tuple[str, int, str]] = []
+    for index in sorted(fragments):
         line = lines[index]
+        match = _PAGE_FRAGMENT.match(line.text)
         line.text = _PAGE_FRAGMENT.sub("", line.text, count=1)
         line.fragment = index != first_fragment
+        if match:
+            fragment_pages.append(("fragment", int(match.group(1)), line.text))
 
     wrap_width = _wrap_width([line.text for line in lines])
     # Paragraphs as parts joined once at the end: a hard-wrapped file whose
@@ -593,7 +710,8 @@ def _build_paragraphs(kept: list[tuple[int, str]]) -> list[str]:
                 pieces = pieces[1:]
         paragraphs.extend(_Parts(join_inline_spaces(piece)) for piece in pieces)
         previous = line
-    return [p for p in (join_inline_spaces(p.text()) for p in paragraphs) if p]
+    texts = [p for p in (join_inline_spaces(p.text()) for p in paragraphs) if p]
+    return texts, fragment_pages or pdf_pages, bool(fragment_pages)
 
 
 class _Parts:

@@ -7,6 +7,7 @@ status ``failed`` and a one-line reason, and the store keeps what it had.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import hashlib
 import logging
@@ -18,7 +19,10 @@ from pathlib import Path
 from typing import Protocol
 
 from .cleaning import CLEANER_VERSION, clean_text
-from .model import Document, DocumentWarning
+from .damage import find_damage
+from .dates import citation_date, date_conflicts, document_dates
+from .locators import locate, paragraphs_are_real
+from .model import Document, DocumentWarning, PageStart, WarningCode
 from .quality import assess, passage_codes
 from .readers import (
     MIXED_ENCODING,
@@ -31,6 +35,7 @@ from .readers import (
     time_limit,
 )
 from .segment import ChunkingSettings, segment
+from .speakers import find_quotations, is_speech, speech_speaker
 
 logger = logging.getLogger(__name__)
 
@@ -317,14 +322,37 @@ def _build_document(path: Path, settings: IngestSettings, deadline: Deadline) ->
     if not result.passages:
         raise ReadError("没有可引用的句子 (no quotable sentences found)")
     warnings = assess(cleaned.text, cleaned.raw_chars, cleaned.kept_chars)
+    fields = cleaned.date_fields
+    if raw.format == "html":
+        # An HTML page's date meta tag (article:published_time, pubdate) is its
+        # publication time; a .docx/.pdf property is only the file's creation.
+        fields = [
+            ("网页发布时间" if label == "文件属性" else label, value) for label, value in fields
+        ]
+    dates = document_dates(fields, cleaned.download_site, cleaned.text)
+    warnings.extend(date_conflicts(dates))
+    cited = citation_date(dates)
+    paragraph_texts = [cleaned.text[p.start : p.end] for p in result.paragraphs]
+    speech = is_speech(title, paragraph_texts)
+    sections = result.sections
+    if speech and len(sections) == 1 and not sections[0].author:
+        speaker = speech_speaker(title, paragraph_texts)
+        if speaker:
+            sections = [dataclasses.replace(sections[0], author=speaker)]
+    pages = [PageStart(offset, number, kind) for offset, number, kind in cleaned.pages]
+    real = paragraphs_are_real(result.paragraphs, cleaned.page_dump)
+    locators = locate(cleaned.text, sections, result.paragraphs, result.passages, pages, real)
     if raw.encoding and raw.encoding.endswith("-damaged"):
         warnings.append(
-            DocumentWarning("encoding", "文件含有损坏的字节，个别字符已替换为 �；引用前请核对原文")
+            DocumentWarning(
+                WarningCode.ENCODING, "文件含有损坏的字节，个别字符已替换为 �；引用前请核对原文"
+            )
         )
     if raw.encoding == MIXED_ENCODING:
         warnings.append(
             DocumentWarning(
-                "encoding", "文件混用了 UTF-8 和 GBK 两种编码，已逐行识别；引用前请核对原文"
+                WarningCode.ENCODING,
+                "文件混用了 UTF-8 和 GBK 两种编码，已逐行识别；引用前请核对原文",
             )
         )
     return Document(
@@ -335,14 +363,21 @@ def _build_document(path: Path, settings: IngestSettings, deadline: Deadline) ->
         encoding=raw.encoding,
         text=cleaned.text,
         title=title,
-        date=cleaned.date,
+        date=cited.date if cited else None,
         source=cleaned.source,
         raw_chars=cleaned.raw_chars,
-        sections=result.sections,
+        sections=sections,
         paragraphs=result.paragraphs,
         sentences=result.sentences,
         passages=result.passages,
         warnings=warnings,
+        kind="speech" if speech else None,
+        dates=dates,
+        pages=pages,
+        paragraphs_real=real,
+        locators=locators,
+        quotations=find_quotations(cleaned.text),
+        damage=find_damage(cleaned.text),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from .cleaning import SPAM_TERMS
-from .model import DocumentWarning
+from .model import DocumentWarning, WarningCode
 
 # Words that document-conversion tools (OCR, Traditional/Simplified converters,
 # "smart" rewriters on document-sharing sites) put where another word stood.
@@ -36,7 +36,7 @@ CONVERSION_ERRORS = {
 _PLACEHOLDER = re.compile(r"(?<![A-Za-z])[xX]{1,3}(?=届|次|亿|万|%|个|县|区|同志|年|月|日|号)")
 
 # Passage-level codes: problems in the wording that every quote must show.
-WORDING_CODES = ("spam", "conversion", "placeholder")
+WORDING_CODES = (WarningCode.SPAM, WarningCode.CONVERSION, WarningCode.PLACEHOLDER)
 
 MIN_TEXT_CHARS = 200
 MAX_BOILERPLATE_SHARE = 0.6
@@ -66,7 +66,7 @@ def assess(text: str, raw_chars: int, kept_chars: int) -> list[DocumentWarning]:
         terms = "、".join(f"“{term}”" for term in spam)
         warnings.append(
             DocumentWarning(
-                "spam",
+                WarningCode.SPAM,
                 f"疑似被注入垃圾词 {terms}（共 {sum(spam.values())} 处），原文词语（如人名、“关于”）"
                 "可能已被替换；引用前请核对原始出处",
             )
@@ -78,7 +78,7 @@ def assess(text: str, raw_chars: int, kept_chars: int) -> list[DocumentWarning]:
         )
         warnings.append(
             DocumentWarning(
-                "conversion",
+                WarningCode.CONVERSION,
                 f"疑似文档转换错误 {sum(conversions.values())} 处，如 {examples}；引用前请核对原文",
             )
         )
@@ -86,20 +86,20 @@ def assess(text: str, raw_chars: int, kept_chars: int) -> list[DocumentWarning]:
     if len(placeholders) >= 2:
         warnings.append(
             DocumentWarning(
-                "placeholder",
+                WarningCode.PLACEHOLDER,
                 f"含有占位符（如“x届x次”“x亿元”）{len(placeholders)} 处，可能是未填写的模板",
             )
         )
     if raw_chars and kept_chars / raw_chars < 1 - MAX_BOILERPLATE_SHARE:
         warnings.append(
             DocumentWarning(
-                "boilerplate",
+                WarningCode.BOILERPLATE,
                 f"文件大部分是网页模板或下载提示，清理后仅保留 {kept_chars / raw_chars:.0%} 的文字",
             )
         )
     if kept_chars < MIN_TEXT_CHARS:
         warnings.append(
-            DocumentWarning("short", f"正文很短（{kept_chars} 字），可能不完整或不是正文")
+            DocumentWarning(WarningCode.SHORT, f"正文很短（{kept_chars} 字），可能不完整或不是正文")
         )
     return warnings
 
@@ -109,7 +109,7 @@ def passage_codes(passage_text: str, document_warnings: list[DocumentWarning]) -
     plus "spam_here" when the passage itself contains a spam term."""
     codes = [w.code for w in document_warnings if w.code in WORDING_CODES]
     if spam_hits(passage_text):
-        codes.append("spam_here")
+        codes.append(WarningCode.SPAM_HERE)
     if conversion_hits(passage_text):
-        codes.append("conversion_here")
+        codes.append(WarningCode.CONVERSION_HERE)
     return codes

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .model import Document, DocumentWarning
+from .damage import overlapping, spans_in
+from .model import DamageSpan, DateKind, Document, DocumentDate, DocumentWarning, Locator, Quotation
 
 CORPUS_DB = "corpus.sqlite"
 # Documents added through the LangChain VectorStore have ids "lc:<their id>".
@@ -39,7 +40,9 @@ CREATE TABLE IF NOT EXISTS documents (
     raw_chars INTEGER NOT NULL DEFAULT 0,
     metadata TEXT NOT NULL DEFAULT '{}',
     added_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    kind TEXT,
+    dates TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE IF NOT EXISTS sections (
     doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
@@ -74,7 +77,9 @@ CREATE TABLE IF NOT EXISTS passages (
     sentence_end INTEGER NOT NULL,
     start INTEGER NOT NULL, end INTEGER NOT NULL,
     text TEXT NOT NULL,
-    warnings TEXT NOT NULL DEFAULT '[]'
+    warnings TEXT NOT NULL DEFAULT '[]',
+    citation TEXT NOT NULL DEFAULT '{}',
+    speakers TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS passages_by_doc ON passages(doc_id, passage_index);
 CREATE TABLE IF NOT EXISTS warnings (
@@ -83,6 +88,63 @@ CREATE TABLE IF NOT EXISTS warnings (
     message TEXT NOT NULL
 );
 """
+
+
+# Columns added after the first schema: a store written before them gets them on
+# its next write (ALTER TABLE), and its passages their values on the re-ingest
+# that the cleaner version bump triggers; a read-only snapshot without them
+# reads the defaults.
+ADDED_COLUMNS = (
+    ("documents", "kind", "TEXT"),
+    ("documents", "dates", "TEXT NOT NULL DEFAULT '[]'"),
+    ("passages", "citation", "TEXT NOT NULL DEFAULT '{}'"),
+    ("passages", "speakers", "TEXT NOT NULL DEFAULT ''"),
+)
+
+
+def citation_json(document: Document) -> list[tuple[str, str]]:
+    """(citation JSON, speakers) stored with each passage: its locator, the
+    quotations that overlap it and the damage spans inside it. ``speakers`` is
+    the quoted speakers one per line, for the author filter."""
+    ranges = [(passage.start, passage.end) for passage in document.passages]
+    quotations_of = overlapping(document.quotations, ranges)
+    damage_of = overlapping(document.damage, ranges)
+    return [
+        _passage_citation(document, number, quotations_of[number], damage_of[number])
+        for number in range(len(document.passages))
+    ]
+
+
+def _passage_citation(
+    document: Document, passage_index: int, quotations: list[Quotation], damage: list[DamageSpan]
+) -> tuple[str, str]:
+    passage = document.passages[passage_index]
+    if document.locators:
+        locator = document.locators[passage_index]
+    else:
+        locator = Locator(paragraph=passage.paragraph_index + 1)
+    quoted = [
+        {"speaker": q.speaker, "start": max(q.start, passage.start),
+         "end": min(q.end, passage.end), "damaged": q.damaged}
+        for q in quotations
+    ]  # fmt: skip
+    spans = [
+        {"start": d.start, "end": d.end, "code": d.code, "suggestion": d.suggestion}
+        for d in spans_in(damage, passage.start, passage.end)
+    ]
+    data = {"locator": locator.as_dict(), "quoted": quoted, "damage": spans}
+    speakers = "\n".join(dict.fromkeys(q.speaker for q in quotations))
+    return json.dumps(data, ensure_ascii=False), speakers
+
+
+@dataclass(frozen=True)
+class QuotedSpan:
+    """Words of a passage that repeat what ``speaker`` said (document offsets)."""
+
+    speaker: str
+    start: int
+    end: int
+    damaged: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,6 +162,8 @@ class StoredDocument:
     sections: int
     warnings: list[DocumentWarning]
     updated_at: str
+    kind: str | None = None
+    dates: list[DocumentDate] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -124,6 +188,12 @@ class StoredPassage:
     sentences: list[tuple[int, int]]  # sentence spans (document offsets) inside the passage
     format: str = "txt"
     metadata: dict[str, Any] = field(default_factory=dict)  # set by LangChain users
+    locator: Locator = field(default_factory=Locator)
+    quoted: list[QuotedSpan] = field(default_factory=list)
+    damage: list[DamageSpan] = field(default_factory=list)
+    kind: str | None = None  # "speech": the author is the speaker
+    date_kind: str | None = None  # what ``date`` is: DateKind.EVENT or PUBLISHED
+    uploaded: str | None = None  # a download site's upload date (never ``date``)
 
     def provenance(self) -> dict[str, Any]:
         """Where the passage comes from, as JSON: what a citation needs."""
@@ -132,10 +202,16 @@ class StoredPassage:
             "title": self.title,
             "section": self.section_title,
             "author": self.author,
+            "kind": self.kind,
             "date": self.date,
+            "date_kind": self.date_kind,
+            "uploaded": self.uploaded,
             "source": self.source,
             "path": self.path,
             "paragraph": self.paragraph_index + 1,
+            "locator": self.locator.as_dict(),
+            "quoted": [q.__dict__ for q in self.quoted],
+            "damage": [_span_dict(d) for d in self.damage],
             "start": self.start,
             "end": self.end,
             "warnings": self.warnings,
@@ -149,6 +225,10 @@ class StoredPassage:
         return f"{self.doc_id}#{self.passage_index}"
 
 
+def _span_dict(span: DamageSpan) -> dict[str, Any]:
+    return {"start": span.start, "end": span.end, "code": span.code, "suggestion": span.suggestion}
+
+
 class CorpusStore:
     """Documents and their passages in SQLite. Not thread-safe; one per thread."""
 
@@ -160,7 +240,25 @@ class CorpusStore:
         else:
             self.connection = sqlite3.connect(path, check_same_thread=False)
             self.connection.executescript(SCHEMA)
+            self._add_columns()
         self.connection.execute("PRAGMA foreign_keys = ON")
+        self._columns = {
+            table: {row[1] for row in self.connection.execute(f"PRAGMA table_info({table})")}
+            for table in ("documents", "passages")
+        }
+
+    def _add_columns(self) -> None:
+        with self.connection:
+            for table, column, declaration in ADDED_COLUMNS:
+                columns = {row[1] for row in self.connection.execute(f"PRAGMA table_info({table})")}
+                if column not in columns:
+                    self.connection.execute(
+                        f"ALTER TABLE {table} ADD COLUMN {column} {declaration}"
+                    )
+
+    def _column(self, table: str, column: str, default: str) -> str:
+        """``column`` if this store has it, else a literal default (an older snapshot)."""
+        return column if column.rpartition(".")[2] in self._columns[table] else default
 
     def close(self) -> None:
         self.connection.close()
@@ -200,15 +298,16 @@ class CorpusStore:
             self.connection.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
             self.connection.execute(
                 "INSERT INTO documents (doc_id, path, content_hash, text_hash, format, encoding, "
-                "title, date, source, authors, text, raw_chars, metadata, added_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "title, date, source, authors, text, raw_chars, metadata, added_at, updated_at, "
+                "kind, dates) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     doc_id, document.path, document.content_hash, document.text_hash,
                     document.format, document.encoding, document.title, document.date,
                     document.source, json.dumps(document.authors, ensure_ascii=False),
                     document.text, document.raw_chars,
                     json.dumps(document.metadata, ensure_ascii=False),
-                    added_at[0] if added_at else now, now,
+                    added_at[0] if added_at else now, now, document.kind,
+                    json.dumps([d.as_dict() for d in document.dates], ensure_ascii=False),
                 ),
             )  # fmt: skip
             self.connection.executemany(
@@ -231,19 +330,23 @@ class CorpusStore:
             )
             added = []
             kept = set()
-            for passage, codes in zip(document.passages, passage_warnings, strict=True):
+            citations = citation_json(document)
+            for passage, codes, (citation, speakers) in zip(
+                document.passages, passage_warnings, citations, strict=True
+            ):
                 # Same words, same vector: an edit elsewhere only moves the offsets.
                 candidates = previous.get(passage.text)
                 reuse = candidates.popleft() if candidates else None
                 cursor = self.connection.execute(
                     "INSERT INTO passages (passage_id, doc_id, passage_index, section_index, "
                     "paragraph_index, paragraph_end, sentence_start, sentence_end, start, end, "
-                    "text, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "text, warnings, citation, speakers) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         reuse, doc_id, passage.index, passage.section_index,
                         passage.paragraph_index, passage.paragraph_end, passage.sentence_start,
                         passage.sentence_end, passage.start, passage.end, passage.text,
-                        json.dumps(codes),
+                        json.dumps(codes), citation, speakers,
                     ),
                 )  # fmt: skip
                 if reuse is None:
@@ -281,7 +384,9 @@ class CorpusStore:
             "SELECT d.doc_id, d.path, d.content_hash, d.text_hash, d.format, d.title, d.date, "
             "d.source, d.authors, d.updated_at, "
             "(SELECT COUNT(*) FROM passages p WHERE p.doc_id = d.doc_id), "
-            "(SELECT COUNT(*) FROM sections s WHERE s.doc_id = d.doc_id) "
+            "(SELECT COUNT(*) FROM sections s WHERE s.doc_id = d.doc_id), "
+            f"{self._column('documents', 'd.kind', 'NULL')}, "
+            f"{self._column('documents', 'd.dates', chr(39) + '[]' + chr(39))} "
             "FROM documents d ORDER BY d.date IS NULL, d.date, d.title"
         ).fetchall()
         warnings = self._warnings()
@@ -300,9 +405,22 @@ class CorpusStore:
                 passages=row[10],
                 sections=row[11],
                 warnings=warnings.get(row[0], []),
+                kind=row[12],
+                dates=parse_dates(row[13]),
             )
             for row in rows
         ]
+
+    def quoted_speakers(self) -> list[str]:
+        """Distinct speakers the collection's texts quote (习近平总书记, 党中央, ...)."""
+        if "speakers" not in self._columns["passages"]:
+            return []
+        names: dict[str, None] = {}
+        for (value,) in self.connection.execute(
+            "SELECT DISTINCT speakers FROM passages WHERE speakers != ''"
+        ):
+            names.update(dict.fromkeys(value.split("\n")))
+        return list(names)
 
     def _warnings(self) -> dict[str, list[DocumentWarning]]:
         result: dict[str, list[DocumentWarning]] = {}
@@ -324,15 +442,20 @@ class CorpusStore:
         author: str | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
+        quoted: bool = False,
     ) -> list[int]:
         """Passages of the given documents, by an author (the author of the passage's
-        section, substring match) and within a date range (ISO dates, inclusive;
-        undated documents are excluded by a range)."""
+        section, substring match; with ``quoted`` also passages quoting that person)
+        and within a date range (ISO dates, inclusive; undated documents are
+        excluded by a range)."""
         clauses, values = [], []
         if doc_ids:
             clauses.append(f"p.doc_id IN ({','.join('?' * len(doc_ids))})")
             values.extend(doc_ids)
-        if author:
+        if author and quoted and "speakers" in self._columns["passages"]:
+            clauses.append("(instr(COALESCE(s.author, ''), ?) > 0 OR instr(p.speakers, ?) > 0)")
+            values.extend([author, author])
+        elif author:
             clauses.append("instr(COALESCE(s.author, ''), ?) > 0")
             values.append(author)
         if date_from:
@@ -423,7 +546,8 @@ class CorpusStore:
         query = (
             "SELECT p.passage_id, p.doc_id, p.passage_index, p.paragraph_index, p.section_index, "
             "p.start, p.end, p.text, s.title, s.author, p.warnings, p.sentence_start, "
-            "p.sentence_end FROM passages p "
+            f"p.sentence_end, {self._column('passages', 'p.citation', chr(39) + '{}' + chr(39))} "
+            "FROM passages p "
             "LEFT JOIN sections s ON s.doc_id = p.doc_id AND s.section_index = p.section_index"
         )
         if ids is None:
@@ -440,30 +564,34 @@ class CorpusStore:
         spans_of = self._sentence_spans(rows)
         result = {}
         for row in rows:
-            title, date, source, path, format_, metadata = documents[row[1]]
+            title, date, source, path, format_, metadata, kind, dates = documents[row[1]]
             result[row[0]] = StoredPassage(
                 passage_id=row[0], doc_id=row[1], passage_index=row[2], paragraph_index=row[3],
                 section_index=row[4], start=row[5], end=row[6], text=row[7], title=title,
                 section_title=row[8], author=row[9], date=date, source=source, path=path,
                 warnings=json.loads(row[10]), sentences=spans_of[row[0]], format=format_,
-                metadata=metadata,
+                metadata=metadata, kind=kind,
+                **citation_fields(json.loads(row[13]), row[3], date, dates),
             )  # fmt: skip
         order = ids if ids is not None else sorted(result)
         return [result[i] for i in order if i in result]
 
     def _passage_documents(self, doc_ids: set[str]) -> dict[str, tuple[Any, ...]]:
-        """doc_id -> (title, date, source, path, format, metadata) of the given documents."""
+        """doc_id -> (title, date, source, path, format, metadata, kind, dates) of the
+        given documents."""
         found: dict[str, tuple[Any, ...]] = {}
         ordered = sorted(doc_ids)
+        kind = self._column("documents", "kind", "NULL")
+        dates = self._column("documents", "dates", "'[]'")
         for chunk_start in range(0, len(ordered), 500):
             chunk = ordered[chunk_start : chunk_start + 500]
             marks = ",".join("?" * len(chunk))
-            for doc_id, title, date, source, path, format_, metadata in self.connection.execute(
-                "SELECT doc_id, title, date, source, path, format, metadata FROM documents "
-                f"WHERE doc_id IN ({marks})",
+            for row in self.connection.execute(
+                f"SELECT doc_id, title, date, source, path, format, metadata, {kind}, {dates} "
+                f"FROM documents WHERE doc_id IN ({marks})",
                 chunk,
             ):
-                found[doc_id] = (title, date, source, path, format_, json.loads(metadata))
+                found[row[0]] = (*row[1:6], json.loads(row[6]), row[7], parse_dates(row[8]))
         return found
 
     def _sentence_spans(self, rows: list[Any]) -> dict[int, list[tuple[int, int]]]:
@@ -499,3 +627,37 @@ class CorpusStore:
                 last = bisect.bisect_left(indexes, row[12], lo=first)
                 spans[row[0]] = [(start, end) for _, start, end in sentences[first:last]]
         return spans
+
+
+def parse_dates(value: str | list[dict[str, Any]] | None) -> list[DocumentDate]:
+    """A document's dates from their stored JSON (text, or already decoded)."""
+    items = json.loads(value or "[]") if isinstance(value, str) or value is None else value
+    return [DocumentDate(item["kind"], item["date"], item.get("evidence", "")) for item in items]
+
+
+def citation_fields(
+    citation: dict[str, Any], paragraph_index: int, date: str | None, dates: list[DocumentDate]
+) -> dict[str, Any]:
+    """The :class:`StoredPassage` fields read from a passage's citation JSON and its
+    document's dates: locator, quoted spans, damage spans, what ``date`` is, and
+    an upload date (never ``date``). Shared by every store."""
+    locator = (
+        Locator.from_dict(citation["locator"])
+        if "locator" in citation
+        else Locator(paragraph=paragraph_index + 1)  # stored before locators: as it was
+    )
+    cited = next((d for d in dates if d.date == date and d.kind in
+                  (DateKind.EVENT, DateKind.PUBLISHED)), None)  # fmt: skip
+    return {
+        "locator": locator,
+        "quoted": [
+            QuotedSpan(q["speaker"], q["start"], q["end"], bool(q.get("damaged")))
+            for q in citation.get("quoted", [])
+        ],
+        "damage": [
+            DamageSpan(d["start"], d["end"], d["code"], d.get("suggestion"))
+            for d in citation.get("damage", [])
+        ],
+        "date_kind": cited.kind if cited else None,
+        "uploaded": next((d.date for d in dates if d.kind == DateKind.UPLOADED), None),
+    }

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from corpus.cleaning import ends_sentence
+from corpus.damage import damage_note
+from corpus.locators import locator_label
+from corpus.model import Locator
 from corpus.store import StoredPassage
 
 from .retrieval import Location, SearchResult, is_heading_passage
@@ -26,32 +30,74 @@ def format_date(date: str | None) -> str | None:
     return f"{year}年{month}月{day}日"
 
 
+def date_part(date: str | None, uploaded: str | None = None) -> str | None:
+    """The date a citation gives: the event's or publication's as people write it; a
+    download site's upload date only labelled as such ("上传于…"), never as the
+    date of the text."""
+    if date:
+        return format_date(date)
+    if uploaded:
+        return f"上传于{format_date(uploaded)}"
+    return None
+
+
+def person_part(
+    author: str | None, kind: str | None = None, quoted: Sequence[str] = ()
+) -> str | None:
+    """ "讲话：王东明；引述：习近平总书记" - who spoke, and whom the quote repeats."""
+    parts = []
+    if author:
+        parts.append(f"讲话：{author}" if kind == "speech" else author)
+    if quoted:
+        parts.append("引述：" + "、".join(quoted))
+    return "；".join(parts) or None
+
+
 def citation_parts(
     title: str | None,
     author: str | None,
     date: str | None,
     paragraph: int | None = None,
     section: str | None = None,
+    *,
+    locator: Locator | None = None,
+    kind: str | None = None,
+    uploaded: str | None = None,
+    quoted: Sequence[str] = (),
 ) -> list[str]:
-    """《title》, section, author, YYYY年M月D日, 第n段 - whichever are known, in that order."""
+    """《title》, section, author (讲话：…；引述：…), date, locator - whichever are known.
+
+    With a ``locator`` the place is what the source supports ("第2页", "第三部分",
+    "第十二段"); ``paragraph`` alone is the old paragraph number.
+    """
     parts = [f"《{title}》"] if title else []
     if section and section != title:
         parts.append(section)
-    if author:
-        parts.append(author)
-    formatted = format_date(date)
+    person = person_part(author, kind, quoted)
+    if person:
+        parts.append(person)
+    formatted = date_part(date, uploaded)
     if formatted:
         parts.append(formatted)
-    if paragraph is not None:
+    if locator is not None:
+        label = locator_label(locator)
+        if label:
+            parts.append(label)
+    elif paragraph is not None:
         parts.append(f"第{paragraph}段")
     return parts
 
 
-def quote_card(sentence: str, location: Location | StoredPassage) -> str:
-    """“sentence”（《title》，author，YYYY年M月D日） — as complete as the metadata allows."""
+def quote_card(
+    sentence: str, location: Location | StoredPassage, quoted: Sequence[str] = ()
+) -> str:
+    """“sentence”（《title》，author，YYYY年M月D日，locator） — as complete as the metadata allows."""
     if isinstance(location, StoredPassage):
         location = Location.of(location)
-    parts = citation_parts(location.title, location.author, location.date)
+    parts = citation_parts(
+        location.title, location.author, location.date, locator=location.locator,
+        kind=location.kind, uploaded=location.uploaded, quoted=quoted,
+    )  # fmt: skip
     citation = f"（{'，'.join(parts)}）" if parts else ""
     text = sentence.strip()
     if not (text.startswith("“") and text.endswith("”")):
@@ -76,13 +122,24 @@ class Citation:
 
     def card(self) -> str:
         return quote_card(
-            self.quote, self.result.locations[0] if self.result.locations else self.passage
+            self.quote,
+            self.result.locations[0] if self.result.locations else self.passage,
+            self.result.quoted_speakers(),
         )
+
+    def damage_note(self) -> str | None:
+        """The note the quote carries when words in it are marked (spam, conversion errors)."""
+        sentence = self.quote
+        lead = len(sentence) - len(sentence.lstrip())
+        spans = [(start - lead, end - lead, code, suggestion)
+                 for start, end, code, suggestion in self.result.sentence_damage()]  # fmt: skip
+        return damage_note(sentence.strip(), spans)
 
     def as_dict(self) -> dict[str, Any]:
         data = self.result.as_dict()
         data["number"] = self.number
         data["card"] = self.card()
+        data["damage_note"] = self.damage_note()
         return data
 
 
@@ -115,13 +172,16 @@ class Answer:
         if self.citations:
             lines.append("来源：")
             for citation in self.citations:
-                lines.append(
-                    f"[{citation.number}] {citation.card()}  第{citation.passage.paragraph_index + 1}段"
-                )
+                lines.append(f"[{citation.number}] {citation.card()}")
+                note = citation.damage_note()
+                if note:
+                    lines.append(f"    ⚠ {note}")
         if self.related:
             lines.append("可能相关：")
             for result in self.related:
-                lines.append(f"- {quote_card(result.sentence, result.passage)}")
+                lines.append(
+                    f"- {quote_card(result.sentence, result.passage, result.quoted_speakers())}"
+                )
         lines.append("")
         lines.append(self.verification.summary())
         return "\n".join(lines).strip()

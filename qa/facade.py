@@ -30,6 +30,7 @@ from .abstention import (
     unseen_share,
 )
 from .answer import NOT_FOUND, Answer, Citation, compose_extractive
+from .clean_first import prefer_clean
 from .followup import contextual_query
 from .llm import LLMError, LLMSettings, build_messages, chat_model, stream_answer
 from .retrieval import (
@@ -161,6 +162,8 @@ class QA:
             try:
                 with snapshot.reader.consistent():
                     results = retriever.search(query, top_k, filters, sort, diversify)
+                    if sort == "relevance":
+                        results = prefer_clean(results)
                     answerable = self._answerable(query, results, snapshot)
                 return SearchResponse(query, results, answerable)
             except ConnectionLost:

@@ -7,7 +7,8 @@ import re
 import pytest
 
 from collection import IndexDirectory
-from corpus import CorpusStore, Document
+from corpus import CorpusStore, Document, samples_path
+from corpus.cleaning import SPAM_TERMS
 
 BOILERPLATE = [
     "上传人", "文档编号", "上传时间", "下载", "举报", "第1页", "共3页", "共5页", "亲,该文档",
@@ -16,6 +17,10 @@ BOILERPLATE = [
     "页数:", "格式:", "购物车", "我的足迹", "加入Vip", "投注官网", "首页 >", "公网安备",
     "此文档下载收益", "你可能关注", "技术支持", ".docx", "发表时间", "浏览:",
 ]  # fmt: skip
+
+
+def _sample_path(prefix: str):  # type: ignore[no-untyped-def]
+    return next(p for p in samples_path().iterdir() if p.name.startswith(prefix))
 
 
 def _by_prefix(documents: dict[str, Document], prefix: str) -> Document:
@@ -80,17 +85,81 @@ def test_multi_article_file_yields_one_section_per_article(
 
 
 def test_metadata(sample_documents: dict[str, Document]) -> None:
+    # ``date`` is the date a citation may give (the event's or the publication's);
+    # a download site's upload date is kept apart, labelled, in ``dates``.
     expected = {
-        "000": ("2023学习中国工会第十八次全国代表大会精神感悟", "2024-08-13", None),
+        "000": ("2023学习中国工会第十八次全国代表大会精神感悟", "2023-10-09", None, "2024-08-13"),
         "001": ("全国总工会党组理论学习中心组集中学习《澳门金沙:澳门金沙:工人阶级和工会工作论述摘编》体会",
-                "2023-09-27", "工人日报"),
-        "002": ("2023年市总工会全委会议上的致辞", "2023-04-24", None),
-        "003": ("2023年强化理论武装把牢政治方向", "2023-04-20", None),
-        "004": ("在工会“践行宗旨为民造福”专题学习研讨交流会上的讲话", None, None),
+                "2023-09-27", "工人日报", None),
+        "002": ("2023年市总工会全委会议上的致辞", None, None, "2023-04-24"),
+        "003": ("2023年强化理论武装把牢政治方向", None, None, "2023-04-20"),
+        "004": ("在工会“践行宗旨为民造福”专题学习研讨交流会上的讲话", None, None, None),
     }  # fmt: skip
-    for prefix, (title, date, source) in expected.items():
+    for prefix, (title, date, source, uploaded) in expected.items():
         document = _by_prefix(sample_documents, prefix)
-        assert (document.title, document.date, document.source) == (title, date, source)
+        upload = next((d.date for d in document.dates if d.kind == "uploaded"), None)
+        assert (document.title, document.date, document.source, upload) == (
+            title, date, source, uploaded
+        )  # fmt: skip
+
+
+def test_the_eighteenth_congress_text_is_dated_by_its_meeting(
+    sample_documents: dict[str, Document],
+) -> None:
+    document = _by_prefix(sample_documents, "000")
+    event = [d for d in document.dates if d.kind == "event"]
+    assert [d.date for d in event] == ["2023-10-09"]
+    assert "开幕" in event[0].evidence or "大会" in event[0].evidence
+    assert document.date != "2024-08-13"
+
+
+def test_page_dumps_are_never_cited_by_paragraph(sample_documents: dict[str, Document]) -> None:
+    for prefix in ("000", "003"):
+        document = _by_prefix(sample_documents, prefix)
+        assert not document.paragraphs_real
+        assert all(locator.paragraph is None for locator in document.locators)
+        pages = [locator.page for locator in document.locators]
+        assert None not in pages and pages == sorted(pages) and pages[-1] > 1
+        # the page a passage is cited on holds its first words in the source file
+        raw = [line for line in _sample_path(prefix).read_text(encoding="utf-8").splitlines()
+               if line[:1].isdigit() and "、" in line[:4]]  # fmt: skip
+        for passage, locator in zip(document.passages, document.locators, strict=True):
+            fragment = next(line for line in raw if line.startswith(f"{locator.page}、"))
+            fragment_words = re.sub(r"\s", "", fragment)
+            next_fragment = next(
+                (line for line in raw if line.startswith(f"{(locator.page or 0) + 1}、")), ""
+            )
+            head = re.sub(r"\s", "", passage.text)[:8]
+            assert head in fragment_words or head in fragment_words + re.sub(
+                r"^\d+、", "", next_fragment
+            )
+
+
+def test_every_spam_term_in_the_samples_is_a_damage_span(
+    sample_documents: dict[str, Document],
+) -> None:
+    document = _by_prefix(sample_documents, "001")
+    marked = [(d.start, d.end) for d in document.damage if d.code == "spam"]
+    for term in SPAM_TERMS:
+        for match in re.finditer(re.escape(term), document.text):
+            assert any(start <= match.start() and match.end() <= end for start, end in marked)
+    # the colon the injection left goes with the spam, the name after it does not
+    assert all(document.text[end : end + 1] not in ":：" for _, end in marked)
+    assert all("总书记" not in document.text[start:end] for start, end in marked)
+
+
+def test_speech_samples_are_speeches_and_quoted_speakers_are_found(
+    sample_documents: dict[str, Document],
+) -> None:
+    assert _by_prefix(sample_documents, "002").kind == "speech"
+    assert _by_prefix(sample_documents, "004").kind == "speech"
+    # neither sample speech names its speaker: none is guessed
+    assert _by_prefix(sample_documents, "002").sections[0].author is None
+    assert _by_prefix(sample_documents, "004").sections[0].author is None
+    speakers_003 = {q.speaker for q in _by_prefix(sample_documents, "003").quotations}
+    assert speakers_003 == {"习近平总书记", "全国总工会主席王东明"}
+    spam_quotes = _by_prefix(sample_documents, "001").quotations
+    assert spam_quotes and all(q.speaker == "总书记" and q.damaged for q in spam_quotes)
 
 
 def test_spam_injected_document_is_flagged(sample_documents: dict[str, Document]) -> None:

@@ -37,6 +37,13 @@ TABS = [strings.TAB_CHAT, strings.TAB_SEARCH, strings.TAB_BASKET, strings.TAB_LI
 NEW_QUOTE = "职工书屋要做到有场地、有书刊、有制度、有人管，让职工在家门口就能读好书。"
 NEW_DOCUMENT = f"职工书屋建设座谈会发言\n\n发布时间：2024-03-01\n\n同志们:\n\n{NEW_QUOTE}书香工会建设还要继续深化。\n"
 PAYLOAD = "<img src=x onerror=\"document.title='pwned'\">"
+# GB/T 7714—2015: [author. ]title[N|EB/OL|Z]. [source, date: locator].
+REFERENCE_NOTE = r"(?:\S+\. )?.+\[(?:N|EB/OL|Z)\]\.(?: .+\.)?(?: 〔注：.+〕)?"
+REFERENCE_COPY = (
+    r"“.+”(?:（引述：[^\n]+）)?\n——"
+    + REFERENCE_NOTE.removesuffix(r"(?: 〔注：.+〕)?")
+    + (r"(?:\n〔注：.+〕)?")
+)
 # A scraped page with markup in its text, template syntax, and one unbroken 6,000-character string.
 HOSTILE_DOCUMENT = (
     "书香阅读推广活动通知\n\n发布时间：2024-05-06\n\n"
@@ -242,7 +249,8 @@ def test_chat_answer_copy_basket_and_new_conversation(page: Any) -> None:
     # copy one quote: the sentence with its full citation, read back from the clipboard
     source.locator("button.yw-copy").click()
     copied = _clipboard(page)
-    assert re.fullmatch(r"“.+”（《.+》.*第\d+段）", copied), copied
+    # “quote” then "——" and its GB/T 7714 reference, and a note if words are marked
+    assert re.fullmatch(REFERENCE_COPY, copied, re.S), copied
     assert highlighted.strip() in copied
     # copy the whole answer: text and sources, no HTML
     answer.locator("button.yw-copy-answer").click()
@@ -291,6 +299,54 @@ def test_a_typed_payload_is_shown_as_text(page: Any) -> None:
     assert page.title() == title
 
 
+def test_damaged_words_are_marked_and_copied_with_a_note(page: Any) -> None:
+    """The spam-injected sample: the words are shown struck with the likely word in a
+    tooltip, the quote stays verbatim, and the copied text carries the note."""
+    _tab(page, strings.TAB_SEARCH)
+    _search(page, "总书记强调 服务群众、维护群众权益不能站在纯服务、纯业务的角度", "纯服务")
+    card = page.locator("#yw-results .yw-card").filter(has=page.locator(".yw-quote .yw-spam")).first
+    struck = card.locator(".yw-quote del.yw-damage.yw-spam").first
+    assert struck.inner_text() == "澳门金沙:"
+    assert "习近平" in (struck.get_attribute("title") or "")
+    assert (
+        page.evaluate("e => getComputedStyle(e).textDecorationLine", struck.element_handle())
+        == "line-through"
+    )
+    assert "推测原文（非原文" in card.inner_text()
+    quote = card.locator(".yw-quote").inner_text().split("“", 1)[1].rstrip("”")
+    assert "澳门金沙:总书记" in quote  # verbatim: the mark does not change the words
+    card.locator("button.yw-copy").click()
+    copied = _clipboard(page)
+    assert copied.startswith(f"“{quote}”") and re.fullmatch(REFERENCE_COPY, copied, re.S)
+    lines = copied.split("\n")
+    assert "[N]. 工人日报, 2023-09-27" in lines[1]
+    assert (
+        lines[-1].startswith("〔注：")
+        and "“澳门金沙:”疑为注入的垃圾词（原文可能为“习近平”）" in lines[-1]
+    )
+    _shot(page, "search-damage")
+
+    # the chat: the answer's sentence is marked too, and its copy carries the note
+    _tab(page, strings.TAB_CHAT)
+    answer = _ask(page, "服务群众、维护群众权益为什么不能站在纯服务、纯业务的角度？")
+    assert answer.locator(".yw-text del.yw-damage").count() >= 1
+    answer.locator("button.yw-copy-answer").click()
+    copied = _clipboard(page)
+    assert "<" not in copied and "〔注：" in copied and "疑为注入的垃圾词" in copied
+
+
+def test_page_dump_quotes_cite_their_fragment_and_meeting_date(page: Any) -> None:
+    _tab(page, strings.TAB_SEARCH)
+    _search(page, "中国工会第十八次全国代表大会在北京人民大会堂开幕", "人民大会堂")
+    card = page.locator("#yw-results .yw-card").first
+    meta = card.locator(".yw-meta").inner_text()
+    assert "十八次" in meta and "2023年10月9日" in meta and "第1片段" in meta
+    assert "2024年8月13日" not in meta and "第1段" not in meta
+    card.locator("button.yw-copy").click()
+    copied = _clipboard(page)
+    assert "2023-10-09: 第1片段." in copied and "2024-08-13" not in copied
+
+
 # ----------------------------------------------------------------------------- search, basket, export
 
 
@@ -311,7 +367,7 @@ def test_search_to_basket_to_export_and_the_basket_survives_reload(
     quote = card.locator(".yw-quote").inner_text().split("“", 1)[1].rstrip("”")
     card.locator("button.yw-copy").click()
     copied = _clipboard(page)
-    assert copied.startswith(f"“{quote}”（《") and re.search(r"第\d+段）$", copied)
+    assert copied.startswith(f"“{quote}”") and re.fullmatch(REFERENCE_COPY, copied, re.S), copied
     card.locator(".yw-paragraph summary").click()
     assert card.locator(".yw-context mark").count() == 1
     _shot(page, "search")
@@ -353,7 +409,7 @@ def test_search_to_basket_to_export_and_the_basket_survives_reload(
     download.value.save_as(str(path))
     body, notes = read_docx_footnotes(path)
     assert any(quote in line for line in body)
-    assert len(notes) == 2 and all(n.startswith("《") and re.search(r"第\d+段$", n) for n in notes)
+    assert len(notes) == 2 and all(re.fullmatch(REFERENCE_NOTE, n) for n in notes), notes
 
     # clearing asks first; cancel keeps everything
     page.click("#yw-clear-basket")

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from corpus.ingest import FileResult, IngestReport
+from corpus.model import Locator
 from corpus.store import DocumentWarning, StoredDocument, StoredPassage
 from qa import Answer, AnswerUpdate, Citation, Filters, SearchResponse, SearchResult
 from qa.retrieval import Location
@@ -33,7 +34,7 @@ PASSAGE = StoredPassage(
     passage_id=1, doc_id="fake", passage_index=0, paragraph_index=2, section_index=0, start=0,
     end=14, text="要团结奋斗。<b>不是标签</b>", title="假文档", section_title=None, author="张三",
     date="2023-05-01", source=None, path=str(COLLECTION / "uploads" / "假文档.txt"),
-    warnings=["spam"], sentences=[(0, 6)],
+    warnings=["spam"], sentences=[(0, 6)], locator=Locator(paragraph=3),
 )  # fmt: skip
 OUTSIDE = StoredPassage(
     passage_id=2, doc_id="other", passage_index=0, paragraph_index=0, section_index=0, start=0,
@@ -41,7 +42,8 @@ OUTSIDE = StoredPassage(
     source=None, path="/home/someone/秘密/讲话.txt", warnings=[], sentences=[(0, 6)],
 )  # fmt: skip
 RESULT = SearchResult(PASSAGE, 1.0, [(0, 6)], [Location.of(PASSAGE), Location.of(OUTSIDE)], 1)
-FULL_CITATION = "“要团结奋斗。”（《假文档》，张三，2023年5月1日，第3段）"
+REFERENCE = "张三. 假文档[Z]. 2023-05-01: 第三段."  # GB/T 7714—2015
+FULL_CITATION = f"“要团结奋斗。”\n——{REFERENCE}"
 
 
 class FakeQA:
@@ -234,7 +236,16 @@ def test_reversed_dates_get_a_message() -> None:
 
 # ----------------------------------------------------------------------------- basket
 
-ITEM = BasketItem("要团结奋斗。", "假文档", "张三", "2023-05-01", 3, "fake", "uploads/假文档.txt")
+ITEM = BasketItem(
+    "要团结奋斗。",
+    "假文档",
+    "张三",
+    "2023-05-01",
+    3,
+    "fake",
+    "uploads/假文档.txt",
+    locator="第三段",
+)
 OTHER = BasketItem("第二句。", "别的", None, None, 1, "b", "b.txt")
 
 
@@ -292,14 +303,13 @@ def test_export_writes_markdown_and_word(tmp_path: Path) -> None:
     assert actions.export([]) == (None, None, strings.BASKET_EMPTY)
     markdown, word, message = actions.export([ITEM.as_dict(), OTHER.as_dict()])
     assert markdown and word and "2 条" in message
-    assert "[^1]: 《假文档》，张三，2023年5月1日，第3段" in markdown.read_text(encoding="utf-8")
+    assert f"[^1]: {REFERENCE}" in markdown.read_text(encoding="utf-8")
     os.utime(markdown.parent, (0, 0))  # an old export is removed by the next one
     _, again, _ = actions.export([ITEM.as_dict()])
     assert again and again.exists() and not markdown.exists()
     body, notes = read_docx_footnotes(again)
     assert body[1].startswith("“要团结奋斗。”")
-    assert notes == ["《假文档》，张三，2023年5月1日，第3段"]
-    assert notes[0] == "《假文档》，张三，2023年5月1日，第3段"
+    assert notes == [REFERENCE]
 
 
 # ----------------------------------------------------------------------------- library

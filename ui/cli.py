@@ -177,6 +177,8 @@ def docs(index_dir: str | None, as_json: bool) -> None:
                         "doc_id": d.doc_id,
                         "title": d.title,
                         "date": d.date,
+                        "dates": [date.as_dict() for date in d.dates],
+                        "kind": d.kind,
                         "source": d.source,
                         "authors": d.authors,
                         "passages": d.passages,
@@ -196,8 +198,10 @@ def docs(index_dir: str | None, as_json: bool) -> None:
         return
     for d in documents:
         authors = "、".join(d.authors) if d.authors else "—"
+        uploaded = next((x.date for x in d.dates if x.kind == "uploaded"), None)
+        date = d.date or (f"上传于{uploaded}" if uploaded else "日期不详")
         click.echo(
-            f"{d.doc_id}  {d.date or '日期不详'}  《{d.title}》  作者: {authors}  "
+            f"{d.doc_id}  {date}  《{d.title}》  作者: {authors}  "
             f"{d.passages} 段引文  {d.sections} 篇" + (f"  来源: {d.source}" if d.source else "")
         )
         for warning in d.warnings:
@@ -323,19 +327,31 @@ def search(
 
     if not response.answerable:
         click.echo("（资料中可能没有直接相关的内容；以下为最接近的段落）")
+    from corpus.locators import locator_label
+    from corpus.model import WarningCode
+
+    from .citation import damage_note, title_damage
+    from .render import quote_damage
+    from .strings import WARNING_LABELS
+
     for result in response.results:
         passage = result.passage
-        where = f"第{passage.paragraph_index + 1}段"
-        click.echo(f"{result.rank}. {quote_card(result.sentence, result.locations[0])}  {where}")
+        card = quote_card(result.sentence, result.locations[0], result.quoted_speakers())
+        click.echo(f"{result.rank}. {card}")
         if len(result.locations) > 1:
             others = "；".join(
-                f"《{loc.title}》第{loc.paragraph}段" for loc in result.locations[1:]
+                f"《{loc.title}》{locator_label(loc.locator)}" for loc in result.locations[1:]
             )
             click.echo(f"   另见：{others}")
-        for code in passage.warnings:
-            if code in {"spam", "spam_here"}:
-                click.echo("   ⚠ 出处文档疑似被注入垃圾词，引用前请核对原文")
-                break
+        quote, damage = quote_damage(result)
+        title = result.locations[0].title or ""
+        note = damage_note(quote, damage, title_damage(title), title)
+        if note:
+            click.echo(f"   ⚠ {note}")
+        # the same labels as the web page, from the one table of codes
+        for code in dict.fromkeys(passage.warnings):
+            if code in WARNING_LABELS:
+                click.echo(f"   ⚠ {WARNING_LABELS[WarningCode(code)]}")
 
 
 @main.command()

@@ -13,31 +13,70 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qa.answer import citation_parts
+from corpus.model import WarningCode
+
+from .citation import Damage, damage_note, marked, reference, title_damage
 
 
 @dataclass(frozen=True)
 class BasketItem:
-    """A quote collected by a writer, with everything its citation needs."""
+    """A quote collected by a writer, with everything its citation needs.
+
+    The basket lives in the browser, so an item saved by an older version may
+    lack the later fields: ``locator`` None means such an item, cited by its
+    paragraph number as it was then.
+    """
 
     quote: str
     title: str | None
     author: str | None
-    date: str | None
+    date: str | None  # ISO; the event's or the publication's, never an upload date
     paragraph: int
     doc_id: str
     path: str
+    source: str | None = None
+    kind: str | None = None  # "speech": the author is the speaker
+    uploaded: str | None = None  # a download site's upload date (ISO)
+    locator: str | None = None  # "第2页，第三部分"; "" when the source supports none
+    type_code: str = "Z"  # GB/T 7714 document type: N, EB/OL, Z
+    quoted: tuple[str, ...] = ()  # whom the quote repeats
+    damage: tuple[Damage, ...] = ()  # marked words inside ``quote``
+
+    def place(self) -> str | None:
+        if self.locator is None:
+            return f"第{self.paragraph}段"
+        return self.locator or None
 
     def citation(self) -> str:
-        """《title》，author，YYYY年M月D日，第n段 — as complete as the metadata allows."""
-        return "，".join(citation_parts(self.title, self.author, self.date, self.paragraph))
+        """The GB/T 7714—2015 reference of the quote's source, with its locator."""
+        return reference(
+            self.title, self.author, source=self.source, date=self.date,
+            uploaded=self.uploaded, locator=self.place(), type_code=self.type_code,
+        )  # fmt: skip
+
+    def quote_line(self) -> str:
+        """“quote”, and whom it repeats: “……”（引述：习近平总书记）."""
+        quoted = f"（引述：{'、'.join(self.quoted)}）" if self.quoted else ""
+        return f"“{self.quote.strip()}”{quoted}"
+
+    def note(self) -> str | None:
+        """The visible note a quote with marked words carries (None for a clean quote and
+        title): the quote's own marked words, and spam inside the title it cites."""
+        return damage_note(self.quote, self.damage, title_damage(self.title), self.title or "")
 
     def copy_text(self) -> str:
-        """“quote”（《title》，author，YYYY年M月D日，第n段） - what a writer pastes."""
-        return f"“{self.quote.strip()}”（{self.citation()}）"
+        """What a writer pastes: the quote, its full citation, and any damage note."""
+        lines = [self.quote_line(), f"——{self.citation()}"]
+        note = self.note()
+        if note:
+            lines.append(note)
+        return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        data = dict(self.__dict__)
+        data["quoted"] = list(self.quoted)
+        data["damage"] = [list(span) for span in self.damage]
+        return data
 
     @classmethod
     def from_dict(cls, data: Any) -> BasketItem:
@@ -46,7 +85,7 @@ class BasketItem:
         if not isinstance(data, dict):
             raise ValueError("not an object")
         text = {"quote", "doc_id", "path"}
-        optional = {"title", "author", "date"}
+        optional = {"title", "author", "date", "source", "kind", "uploaded", "locator"}
         values: dict[str, Any] = {}
         for key in text | optional:
             value = data.get(key)
@@ -61,17 +100,55 @@ class BasketItem:
             raise ValueError("bad field paragraph")
         if not values["quote"].strip():
             raise ValueError("empty quote")
-        return cls(paragraph=paragraph, **values)
+        type_code = data.get("type_code", "Z")
+        if type_code not in {"N", "EB/OL", "Z"}:
+            raise ValueError("bad field type_code")
+        quoted = data.get("quoted", [])
+        if not isinstance(quoted, list) or not all(
+            isinstance(name, str) and len(name) <= 100 for name in quoted
+        ):
+            raise ValueError("bad field quoted")
+        return cls(
+            paragraph=paragraph, type_code=type_code, quoted=tuple(quoted),
+            damage=_damage(data.get("damage", []), len(values["quote"])), **values,
+        )  # fmt: skip
+
+
+def _damage(value: Any, length: int) -> tuple[Damage, ...]:
+    """Damage spans sent back by the browser, checked: inside the quote, known codes."""
+    if not isinstance(value, list) or len(value) > 100:
+        raise ValueError("bad field damage")
+    spans: list[Damage] = []
+    for item in value:
+        if not (isinstance(item, list) and len(item) == 4):
+            raise ValueError("bad field damage")
+        start, end, code, suggestion = item
+        valid = (
+            isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= length
+            and code in {WarningCode.SPAM, WarningCode.CONVERSION}
+            and (suggestion is None or (isinstance(suggestion, str) and len(suggestion) <= 50))
+        )  # fmt: skip
+        if not valid:
+            raise ValueError("bad field damage")
+        spans.append((start, end, code, suggestion))
+    return tuple(spans)
 
 
 def to_markdown(items: list[BasketItem]) -> str:
     """Quotes as a numbered list with Markdown footnotes."""
     lines = ["# 素材篮", ""]
     for number, item in enumerate(items, start=1):
-        lines.append(f"{number}. “{item.quote.strip()}”[^{number}]")
+        # Marked words are struck through; the quote stays verbatim inside the marks.
+        quote = marked(item.quote, item.damage, lambda words, _code, _suggestion: f"~~{words}~~")
+        quoted = f"（引述：{'、'.join(item.quoted)}）" if item.quoted else ""
+        lines.append(f"{number}. “{quote.strip()}”{quoted}[^{number}]")
+        note = item.note()
+        if note:
+            lines.append(f"   {note}")
     lines.append("")
     for number, item in enumerate(items, start=1):
-        lines.append(f"[^{number}]: {item.citation()}")
+        note = item.note()
+        lines.append(f"[^{number}]: {item.citation()}" + (f" {note}" if note else ""))
     return "\n".join(lines) + "\n"
 
 
@@ -114,7 +191,9 @@ def to_docx(items: list[BasketItem], path: Path) -> Path:
 
     for number, item in enumerate(items, start=1):
         paragraph = document.add_paragraph()
-        paragraph.add_run(f"“{item.quote.strip()}”")
+        paragraph.add_run("“")
+        _add_quote_runs(paragraph, item)
+        paragraph.add_run("”" + (f"（引述：{'、'.join(item.quoted)}）" if item.quoted else ""))
         reference = OxmlElement("w:r")
         properties = OxmlElement("w:rPr")
         align = OxmlElement("w:vertAlign")
@@ -137,7 +216,8 @@ def to_docx(items: list[BasketItem], path: Path) -> Path:
         text_run = OxmlElement("w:r")
         text = OxmlElement("w:t")
         text.set(qn("xml:space"), "preserve")
-        text.text = " " + item.citation()
+        damage_text = item.note()
+        text.text = " " + item.citation() + (f" {damage_text}" if damage_text else "")
         text_run.append(text)
         note_paragraph.append(text_run)
         note.append(note_paragraph)
@@ -145,6 +225,25 @@ def to_docx(items: list[BasketItem], path: Path) -> Path:
 
     document.save(str(path))
     return path
+
+
+def _add_quote_runs(paragraph: Any, item: BasketItem) -> None:
+    """The quote as runs; a marked span is struck through and highlighted, its
+    words unchanged (Word shows the likely word nowhere but in the footnote)."""
+    from docx.enum.text import WD_COLOR_INDEX
+
+    position = 0
+    for start, end, _code, _suggestion in sorted(item.damage):
+        if start < position:
+            continue
+        if start > position:
+            paragraph.add_run(item.quote[position:start])
+        run = paragraph.add_run(item.quote[start:end])
+        run.font.strike = True
+        run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+        position = end
+    if position < len(item.quote):
+        paragraph.add_run(item.quote[position:])
 
 
 def read_docx_footnotes(path: Path) -> tuple[list[str], list[str]]:

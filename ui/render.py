@@ -13,21 +13,22 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from corpus.damage import find_damage
 from corpus.ingest import IngestReport
+from corpus.locators import locator_label
+from corpus.model import WarningCode
 from corpus.store import StoredDocument
 from qa import Answer, SearchResult
 from qa.answer import citation_parts, format_date
+from qa.retrieval import Location
 from qa.verify import UNVERIFIED_MARK
 
 from . import strings
 from .access import shown_path
+from .citation import Damage, document_type, marked, restoration, title_damage
 from .export import BasketItem
 
-WARNING_LABELS = {
-    "spam": "出处文档疑似被注入垃圾词，引用前请核对原始出处",
-    "conversion": "出处文档疑似有转换错误的词语",
-    "placeholder": "出处文档含未填写的占位符",
-}
+WARNING_LABELS = strings.WARNING_LABELS
 
 # Answers in one page share the DOM, so their anchors are numbered per answer.
 _counter = itertools.count(1)
@@ -43,58 +44,125 @@ def escape(text: str | None) -> str:
     return html.escape(text or "", quote=True).translate(_TEMPLATE_CHARACTERS)
 
 
+def quote_damage(result: SearchResult) -> tuple[str, tuple[Damage, ...]]:
+    """The quote as the basket keeps it (stripped) and its damage spans inside it."""
+    sentence = result.sentence
+    lead = len(sentence) - len(sentence.lstrip())
+    quote = sentence.strip()
+    spans = tuple(
+        (max(0, start - lead), min(len(quote), end - lead), code, suggestion)
+        for start, end, code, suggestion in result.sentence_damage()
+        if min(len(quote), end - lead) > max(0, start - lead)
+    )
+    return quote, spans
+
+
 def basket_item(result: SearchResult, collection: Path) -> BasketItem:
-    """What the basket keeps of a result: the verbatim sentence and the citation of
-    its earliest location (the one the quote card names)."""
-    place = result.locations[0] if result.locations else None
-    passage = result.passage
+    """What the basket keeps of a result: the verbatim sentence, its marked words, and
+    the citation of its earliest location (the one the quote card names)."""
+    place = result.locations[0] if result.locations else Location.of(result.passage)
+    quote, damage = quote_damage(result)
+    title = place.section or place.title  # an article in a collection is cited by its own title
     return BasketItem(
-        quote=result.sentence.strip(),
-        title=place.title if place else passage.title,
-        author=place.author if place else passage.author,
-        date=place.date if place else passage.date,
-        paragraph=place.paragraph if place else passage.paragraph_index + 1,
-        doc_id=place.doc_id if place else passage.doc_id,
-        path=shown_path(place.path if place else passage.path, collection),
+        quote=quote,
+        title=title,
+        author=place.author,
+        date=place.date,
+        paragraph=place.paragraph,
+        doc_id=place.doc_id,
+        path=shown_path(place.path, collection),
+        source=place.source,
+        kind=place.kind,
+        uploaded=place.uploaded,
+        locator=locator_label(place.locator),
+        type_code=document_type(place.source, place.format, place.uploaded),
+        quoted=tuple(result.quoted_speakers()),
+        damage=damage,
     )
 
 
 def provenance(result: SearchResult) -> str:
-    """《title》 · section · author · date · 第n段, as far as known."""
+    """《title》 · section · 讲话：…；引述：… · date · locator, as far as known."""
     passage = result.passage
     parts = citation_parts(
-        passage.title,
-        passage.author,
-        passage.date,
-        passage.paragraph_index + 1,
-        passage.section_title,
-    )
-    return " · ".join(escape(part) for part in parts)
+        passage.title, passage.author, passage.date, section=passage.section_title,
+        locator=passage.locator, kind=passage.kind, uploaded=passage.uploaded,
+        quoted=result.quoted_speakers(),
+    )  # fmt: skip
+    # a title damaged by spam is marked like the text
+    return " · ".join(marked_quote(part, title_damage(part)) for part in parts)
+
+
+def damage_mark(words: str, code: str, suggestion: str | None) -> str:
+    """A damaged span: struck (spam) or highlighted (a conversion error), the words
+    unchanged, the likely word in its tooltip."""
+    if code == WarningCode.SPAM:
+        tip = (strings.DAMAGE_SPAM_TIP.format(suggestion=suggestion) if suggestion
+               else strings.DAMAGE_SPAM_UNKNOWN_TIP)  # fmt: skip
+        return f'<del class="yw-damage yw-spam" title="{escape(tip)}">{escape(words)}</del>'
+    tip = strings.DAMAGE_CONVERSION_TIP.format(suggestion=suggestion or "?")
+    return f'<span class="yw-damage yw-suspect" title="{escape(tip)}">{escape(words)}</span>'
+
+
+def marked_quote(quote: str, damage: Sequence[Damage]) -> str:
+    """A quote as HTML with its damaged spans marked."""
+    return marked(quote, damage, damage_mark, escape)
+
+
+def restoration_html(item: BasketItem) -> str:
+    """The likely original beside a damaged quote, labelled as not verbatim."""
+    restored = restoration(item.quote, item.damage)
+    if restored is None:
+        return ""
+    return f'<div class="yw-restoration">{strings.RESTORATION}<span>{escape(restored)}</span></div>'
 
 
 def highlighted_passage(result: SearchResult) -> str:
-    """The passage with its best sentence(s) in <mark>."""
+    """The passage with its best sentence(s) in <mark> and its damaged words marked."""
     passage = result.passage
+
+    def text(start: int, end: int) -> str:
+        damage = [
+            (max(d.start, start) - start, min(d.end, end) - start, d.code, d.suggestion)
+            for d in passage.damage
+            if d.start < end and start < d.end
+        ]
+        words = passage.text[start - passage.start : end - passage.start]
+        return marked_quote(words, damage)
+
     pieces = []
     position = passage.start
     for start, end in result.sentence_spans:
-        pieces.append(escape(passage.text[position - passage.start : start - passage.start]))
-        pieces.append(
-            f"<mark>{escape(passage.text[start - passage.start : end - passage.start])}</mark>"
-        )
+        pieces.append(text(position, start))
+        pieces.append(f"<mark>{text(start, end)}</mark>")
         position = end
-    pieces.append(escape(passage.text[position - passage.start :]))
+    pieces.append(text(position, passage.end))
     return "".join(pieces).replace("\n", "<br>")
 
 
 def paragraph_html(text: str, start: int, sentence_start: int, sentence_end: int) -> str:
-    """A whole paragraph with one span highlighted (offsets are document offsets)."""
+    """A whole paragraph with one span highlighted (offsets are document offsets)
+    and its damaged words marked."""
     a, b = sentence_start - start, sentence_end - start
-    return f"{escape(text[:a])}<mark>{escape(text[a:b])}</mark>{escape(text[b:])}"
+    damage = [(d.start, d.end, d.code, d.suggestion) for d in find_damage(text)]
+
+    def piece(first: int, last: int) -> str:
+        inside = [(max(s, first) - first, min(e, last) - first, code, suggestion)
+                  for s, e, code, suggestion in damage if s < last and first < e]  # fmt: skip
+        return marked_quote(text[first:last], inside)
+
+    return f"{piece(0, a)}<mark>{piece(a, b)}</mark>{piece(b, len(text))}"
 
 
 def warnings_html(result: SearchResult) -> str:
-    shown = [WARNING_LABELS[code] for code in result.passage.warnings if code in WARNING_LABELS]
+    """The passage's warnings, labelled from the one table (a passage-level code says
+    more than its document's, so the document's is left out when both are there)."""
+    codes = list(dict.fromkeys(result.passage.warnings))
+    if WarningCode.SPAM_HERE in codes and WarningCode.SPAM in codes:
+        codes.remove(WarningCode.SPAM)
+    if WarningCode.CONVERSION_HERE in codes and WarningCode.CONVERSION in codes:
+        codes.remove(WarningCode.CONVERSION)
+    shown = [WARNING_LABELS[WarningCode(code)] for code in codes if code in WARNING_LABELS]
     return "".join(f'<div class="yw-warning">⚠ {escape(text)}</div>' for text in shown)
 
 
@@ -128,7 +196,11 @@ def source_card(
     if len(result.locations) > 1:
         places = "；".join(
             escape(
-                f"《{loc.title or ''}》第{loc.paragraph}段{'，' + (format_date(loc.date) or '') if loc.date else ''}"
+                "，".join(
+                    citation_parts(
+                        loc.title, None, loc.date, locator=loc.locator, uploaded=loc.uploaded
+                    )
+                )
             )
             for loc in result.locations
         )
@@ -136,14 +208,18 @@ def source_card(
     return (
         f'<div class="yw-source" id="{anchor}">'
         f'<div class="yw-meta">{label}{provenance(result)}</div>'
-        f'<div class="yw-passage">{highlighted_passage(result)}</div>{others}{warnings_html(result)}'
-        f"{quote_actions(item, paragraph)}</div>"
+        f'<div class="yw-passage">{highlighted_passage(result)}</div>{restoration_html(item)}'
+        f"{others}{warnings_html(result)}{quote_actions(item, paragraph)}</div>"
     )
 
 
 def answer_copy_text(answer: Answer, items: Mapping[int, BasketItem]) -> str:
     """The answer as a writer pastes it: the text, then each source with its citation."""
     lines = [answer.text.strip()]
+    damaged = [c.number for c in answer.citations if (item := items.get(c.number)) and item.damage]
+    if damaged:
+        numbers = "".join(f"[{number}]" for number in damaged)
+        lines.append(f"〔注：{numbers}的引文含疑似被替换或转换错误的词语，见下方来源中的注。〕")
     if answer.citations:
         lines += ["", "来源："]
         for citation in answer.citations:
@@ -187,7 +263,13 @@ def answer_html(
         tip = escape(f"《{citation.passage.title or ''}》{citation.passage.text[:120]}")
         return f'<a class="yw-cite" href="#yw-src-{turn}-{number}" title="{tip}">[{number}]</a>'
 
-    body = re.sub(r"\[(\d{1,3})\]", link, escape(answer.text))
+    body = escape(answer.text)
+    for citation in answer.citations:
+        # The quoted sentence's damaged words are marked in the answer too.
+        item = items.get(citation.number)
+        if item is not None and item.damage:
+            body = body.replace(escape(item.quote), marked_quote(item.quote, item.damage), 1)
+    body = re.sub(r"\[(\d{1,3})\]", link, body)
     body = body.replace(
         escape(UNVERIFIED_MARK),
         f'<span class="yw-unverified" title="{strings.UNVERIFIED_TIP}">{escape(UNVERIFIED_MARK)}</span>',
@@ -249,14 +331,15 @@ def results_html(
             others = (
                 f'<div class="yw-places">{strings.ALSO_IN}'
                 + "；".join(
-                    escape(f"《{loc.title or ''}》第{loc.paragraph}段")
+                    escape("，".join(citation_parts(loc.title, None, None, locator=loc.locator)))
                     for loc in result.locations[1:]
                 )
                 + "</div>"
             )
         cards.append(
             f'<div class="yw-card" data-rank="{result.rank}">'
-            f'<div class="yw-quote">{result.rank}. “{escape(result.sentence.strip())}”</div>'
+            f'<div class="yw-quote">{result.rank}. “{marked_quote(item.quote, item.damage)}”</div>'
+            f"{restoration_html(item)}"
             f'<div class="yw-meta">{provenance(result)}</div>{others}{warnings_html(result)}'
             f"{quote_actions(item, paragraph)}</div>"
         )
@@ -275,8 +358,13 @@ def basket_html(items: Sequence[BasketItem]) -> str:
         down = " disabled" if index == last else ""
         rows.append(
             f'<li class="yw-basket-item" data-index="{index}">'
-            f'<div class="yw-quote">“{escape(item.quote)}”</div>'
-            f'<div class="yw-meta yw-citation">{escape(item.citation())}</div>'
+            f'<div class="yw-quote">“{marked_quote(item.quote, item.damage)}”</div>'
+            + (
+                f'<div class="yw-warning yw-note">{escape(item.note())}</div>'
+                if item.note()
+                else ""
+            )
+            + f'<div class="yw-meta yw-citation">{escape(item.citation())}</div>'
             f'<div class="yw-actions">'
             f'<button class="yw-copy" type="button" data-copy="{escape(item.copy_text())}">{strings.COPY_QUOTE}</button>'
             f'<button class="yw-basket-op" type="button" data-op="up" data-index="{index}"{up}>{strings.MOVE_UP}</button>'

@@ -12,6 +12,8 @@ import calendar
 import re
 from datetime import datetime
 
+from corpus.model import WarningCode
+
 TITLE = "引文 yinwen"
 HEADING = "引文 yinwen —— 可引用的原文，逐字核对的出处"
 
@@ -48,6 +50,22 @@ COPIED = "已复制"
 ADD_TO_BASKET = "加入素材篮"
 ADDED = "已加入"
 OPEN_PARAGRAPH = "查看所在段落"
+# Warnings shown next to a quote: one label per code, for the page, the command
+# line and the export alike. Codes about the whole document that do not touch
+# the wording (boilerplate, short) are shown in the library, not with quotes.
+WARNING_LABELS = {
+    WarningCode.SPAM: "出处文档疑似被注入垃圾词，引用前请核对原始出处",
+    WarningCode.SPAM_HERE: "所在段落含疑似注入的垃圾词",
+    WarningCode.CONVERSION: "出处文档疑似有转换错误的词语",
+    WarningCode.CONVERSION_HERE: "所在段落含疑似转换错误的词语",
+    WarningCode.PLACEHOLDER: "出处文档含未填写的占位符",
+    WarningCode.ENCODING: "出处文件含损坏或混用编码的字符，引用前请核对原文",
+    WarningCode.DATE_CONFLICT: "出处文档的日期互相矛盾，引用前请核对日期",
+}
+DAMAGE_SPAM_TIP = "疑似注入的垃圾词，原文可能是“{suggestion}”"
+DAMAGE_SPAM_UNKNOWN_TIP = "疑似注入的垃圾词，原词不明"
+DAMAGE_CONVERSION_TIP = "疑似转换错误，可能应为“{suggestion}”"
+RESTORATION = "推测原文（非原文，仅供核对）："
 FOUND_IN = "出现于："
 ALSO_IN = "同一句话还出现在："
 
@@ -59,8 +77,8 @@ FILTER_DOCUMENTS = "文档"
 FILTER_DOCUMENTS_INFO = "列出最近加入的文档；其他文档请在上面查找"
 FIND_DOCUMENT = "查找文档"
 FIND_DOCUMENT_HINT = "标题、作者或文件名中的字词"
-FILTER_AUTHOR = "作者/讲话人"
-FILTER_AUTHOR_INFO = "列出引文最多的作者，也可以直接输入姓名"
+FILTER_AUTHOR = "作者/讲话人/被引述者"
+FILTER_AUTHOR_INFO = "列出引文最多的作者；也可以直接输入姓名，同时找出引述此人原话的句子"
 DATE_FROM = "起始日期"
 DATE_TO = "截止日期"
 DATE_HINT = "如 2023-04-01、2023年4月 或 2023"

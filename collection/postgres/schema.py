@@ -100,6 +100,15 @@ MIGRATIONS: list[str] = [
     CREATE INDEX bm25_postings_by_passage ON bm25_postings (passage_id);
     CREATE TABLE bm25_terms (term text PRIMARY KEY, df integer NOT NULL);
     """,
+    # 2: what citations need (corpus/store.py ADDED_COLUMNS): a document's kind and
+    # dated fields with their kinds; a passage's citation JSON (locator, quotations,
+    # damage spans) and its quoted speakers, one per line.
+    """
+    ALTER TABLE documents ADD COLUMN kind text;
+    ALTER TABLE documents ADD COLUMN dates jsonb NOT NULL DEFAULT '[]';
+    ALTER TABLE passages ADD COLUMN citation jsonb NOT NULL DEFAULT '{}';
+    ALTER TABLE passages ADD COLUMN speakers text NOT NULL DEFAULT '';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -13,7 +13,13 @@ import time
 from typing import Any
 
 from corpus.model import Document, DocumentWarning
-from corpus.store import StoredDocument, StoredPassage
+from corpus.store import (
+    StoredDocument,
+    StoredPassage,
+    citation_fields,
+    citation_json,
+    parse_dates,
+)
 
 from .connection import Database
 
@@ -54,15 +60,17 @@ class PostgresStore:
         db.execute("DELETE FROM documents WHERE doc_id = %s", (doc_id,))
         db.execute(
             "INSERT INTO documents (doc_id, path, content_hash, text_hash, format, encoding, "
-            "title, date, source, authors, text, raw_chars, metadata, added_at, updated_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "title, date, source, authors, text, raw_chars, metadata, added_at, updated_at, "
+            "kind, dates) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 doc_id, document.path, document.content_hash, document.text_hash,
                 document.format, document.encoding, document.title, document.date,
                 document.source, json.dumps(document.authors, ensure_ascii=False),
                 document.text, document.raw_chars,
                 json.dumps(document.metadata, ensure_ascii=False),
-                added_at[0][0] if added_at else now, now,
+                added_at[0][0] if added_at else now, now, document.kind,
+                json.dumps([d.as_dict() for d in document.dates], ensure_ascii=False),
             ),
         )  # fmt: skip
         db.copy_rows(
@@ -103,12 +111,14 @@ class PostgresStore:
             "passages",
             ["passage_id", "doc_id", "passage_index", "section_index", "paragraph_index",
              "paragraph_end", "sentence_start", "sentence_end", "start_offset", "end_offset",
-             "text", "warnings"],
+             "text", "warnings", "citation", "speakers"],
             (
                 (passage_id, doc_id, p.index, p.section_index, p.paragraph_index,
                  p.paragraph_end, p.sentence_start, p.sentence_end, p.start, p.end, p.text,
-                 json.dumps(codes))
-                for passage_id, p, codes in zip(ids, document.passages, passage_warnings, strict=True)
+                 json.dumps(codes), citation, speakers)
+                for passage_id, p, codes, (citation, speakers) in zip(
+                    ids, document.passages, passage_warnings, citation_json(document), strict=True
+                )
             ),
         )  # fmt: skip
         db.copy_rows(
@@ -141,7 +151,7 @@ class PostgresStore:
             "SELECT d.doc_id, d.path, d.content_hash, d.text_hash, d.format, d.title, d.date, "
             "d.source, d.authors, d.updated_at, "
             "(SELECT COUNT(*) FROM passages p WHERE p.doc_id = d.doc_id), "
-            "(SELECT COUNT(*) FROM sections s WHERE s.doc_id = d.doc_id) "
+            "(SELECT COUNT(*) FROM sections s WHERE s.doc_id = d.doc_id), d.kind, d.dates "
             'FROM documents d ORDER BY d.date IS NULL, d.date COLLATE "C", '
             'd.title COLLATE "C" NULLS FIRST'
         )
@@ -165,9 +175,20 @@ class PostgresStore:
                 passages=int(row[10]),
                 sections=int(row[11]),
                 warnings=warnings.get(row[0], []),
+                kind=row[12],
+                dates=parse_dates(row[13]),
             )
             for row in rows
         ]
+
+    def quoted_speakers(self) -> list[str]:
+        """Distinct speakers the collection's texts quote (习近平总书记, 党中央, ...)."""
+        names: dict[str, None] = {}
+        for (value,) in self.database.rows(
+            "SELECT DISTINCT speakers FROM passages WHERE speakers != '' ORDER BY speakers"
+        ):
+            names.update(dict.fromkeys(value.split("\n")))
+        return list(names)
 
     def document_text(self, doc_id: str) -> str | None:
         rows = self.database.rows("SELECT text FROM documents WHERE doc_id = %s", (doc_id,))
@@ -179,15 +200,20 @@ class PostgresStore:
         author: str | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
+        quoted: bool = False,
     ) -> list[int]:
         """Passages of the given documents, by an author (substring of the section's
-        author) and within a date range (inclusive; undated documents excluded by a range)."""
+        author; with ``quoted`` also passages quoting that person) and within a date
+        range (inclusive; undated documents excluded by a range)."""
         clauses: list[str] = []
         values: list[Any] = []
         if doc_ids:
             clauses.append("p.doc_id = ANY(%s)")
             values.append(list(doc_ids))
-        if author:
+        if author and quoted:
+            clauses.append("(strpos(COALESCE(s.author, ''), %s) > 0 OR strpos(p.speakers, %s) > 0)")
+            values.extend([author, author])
+        elif author:
             clauses.append("strpos(COALESCE(s.author, ''), %s) > 0")
             values.append(author)
         if date_from:
@@ -218,9 +244,11 @@ class PostgresStore:
         )
         return [row[0] for row in rows]
 
-    def passage_heads(self, length: int) -> list[tuple[int, str]]:
+    def passage_heads(self, length: int, prefix: str = "") -> list[tuple[int, str]]:
         rows = self.database.rows(
-            "SELECT passage_id, substr(text, 1, %s) FROM passages ORDER BY passage_id", (length,)
+            "SELECT passage_id, substr(text, 1, %s) FROM passages "
+            "WHERE substr(text, 1, %s) = %s ORDER BY passage_id",
+            (length, len(prefix), prefix),
         )
         return [(row[0], row[1]) for row in rows]
 
@@ -259,7 +287,8 @@ class PostgresStore:
             "p.warnings, d.title, d.date, d.source, d.path, d.format, d.metadata, "
             "(SELECT array_agg(array[se.start_offset, se.end_offset] ORDER BY se.sentence_index) "
             " FROM sentences se WHERE se.doc_id = p.doc_id "
-            " AND se.sentence_index >= p.sentence_start AND se.sentence_index < p.sentence_end) "
+            " AND se.sentence_index >= p.sentence_start AND se.sentence_index < p.sentence_end), "
+            "p.citation, d.kind, d.dates "
             "FROM passages p JOIN documents d ON d.doc_id = p.doc_id "
             "LEFT JOIN sections s ON s.doc_id = p.doc_id AND s.section_index = p.section_index"
         )
@@ -272,19 +301,12 @@ class PostgresStore:
         return [result[i] for i in order if i in result]
 
 
-def _document(row: Any, warnings: list[DocumentWarning]) -> StoredDocument:
-    return StoredDocument(
-        doc_id=row[0], path=row[1], content_hash=row[2], text_hash=row[3], format=row[4],
-        title=row[5], date=row[6], source=row[7], authors=list(row[8]), updated_at=row[9],
-        passages=int(row[10]), sections=int(row[11]), warnings=warnings,
-    )  # fmt: skip
-
-
 def _passage(row: Any) -> StoredPassage:
     return StoredPassage(
         passage_id=row[0], doc_id=row[1], passage_index=row[2], paragraph_index=row[3],
         section_index=row[4], start=row[5], end=row[6], text=row[7], title=row[11],
         section_title=row[8], author=row[9], date=row[12], source=row[13], path=row[14],
         warnings=list(row[10]), sentences=[(int(a), int(b)) for a, b in (row[17] or [])],
-        format=row[15], metadata=dict(row[16]),
+        format=row[15], metadata=dict(row[16]), kind=row[19],
+        **citation_fields(dict(row[18]), row[3], row[12], parse_dates(row[20])),
     )  # fmt: skip

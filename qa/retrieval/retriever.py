@@ -153,7 +153,11 @@ class HybridRetriever:
         store = reader.store
         allowed_list = (
             store.filtered_passage_ids(
-                list(filters.doc_ids) or None, filters.author, filters.date_from, filters.date_to
+                list(filters.doc_ids) or None,
+                filters.author,
+                filters.date_from,
+                filters.date_to,
+                quoted=True,  # an author filter also finds the sentences quoting that person
             )
             if filters
             else None
