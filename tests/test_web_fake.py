@@ -642,3 +642,18 @@ def test_api_clients_do_not_grow_the_server_without_bound(monkeypatch: pytest.Mo
         assert len(app.state_holder.session_data) <= 10
     finally:
         app.close()
+
+
+def test_a_collection_that_fails_mid_search_gives_a_message_not_a_traceback() -> None:
+    """A database that went away (after the facade's retry) is one line in the page."""
+    from collection.errors import ConnectionLost
+
+    fake = FakeQA()
+
+    def lost(*args: Any, **kwargs: Any) -> SearchResponse:
+        raise ConnectionLost("lost the connection to PostgreSQL <db>; check that it is running")
+
+    fake.search = lost  # type: ignore[method-assign]
+    shown = WebActions(fake).find_quotes("团结")
+    assert "查找失败" in shown and "check that it is running" in shown
+    assert "Traceback" not in shown and "yw-card" not in shown

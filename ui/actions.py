@@ -24,6 +24,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
+from collection import CollectionError
 from corpus.ingest import IngestReport
 from corpus.store import StoredDocument
 from qa import Answer, AnswerUpdate, Filters, SearchResponse, SearchResult
@@ -265,12 +266,16 @@ class WebActions:
             filters = self.filters(documents, author, date_from, date_to)
         except ValueError as error:
             return f'<div class="yw-warning yw-form-error">{render.escape(str(error))}</div>'
-        response = self.qa.search(
-            query.strip(),
-            top_k=max(1, min(int(top_k), 50)),
-            filters=filters,
-            sort="newest" if sort == strings.SORT_NEWEST else "relevance",
-        )
+        try:
+            response = self.qa.search(
+                query.strip(),
+                top_k=max(1, min(int(top_k), 50)),
+                filters=filters,
+                sort="newest" if sort == strings.SORT_NEWEST else "relevance",
+            )
+        except CollectionError as error:  # e.g. the database is gone: a message, not a traceback
+            failed = strings.SEARCH_FAILED.format(error=error)
+            return f'<div class="yw-warning">{render.escape(failed)}</div>'
         contexts = {}
         for result in response.results:
             context = self._context(result)

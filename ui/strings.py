@@ -33,6 +33,7 @@ NEW_CONVERSATION = "新对话"
 CHAT_PLACEHOLDER = "提问后，回答中的每句原文都带 [n]，点击可查看出处。"
 THINKING = "正在查找……"
 ANSWER_FAILED = "⚠ 回答失败：{error}"
+SEARCH_FAILED = "⚠ 查找失败：{error}"
 LLM_NOT_CONFIGURED = (
     "未配置大模型，无法用“大模型”方式回答。请由管理员设置 YINWEN_LLM 和 YINWEN_LLM_MODEL 后重启，"
     "或改用“抽取式”回答。"
