@@ -3,11 +3,19 @@ latency, errors and the server's memory, bounded in time and count.
 
     .venv/bin/python bench/load.py [--clients 32] [--seconds 60] [--embedder e5] [--index DIR]
 
-Each client thread has its own gradio_client session and alternates /search
-and /ask over a fixed list of questions until the time is up (or
-``--max-requests`` in all). Prints one table row: clients, seconds, requests,
-errors, requests/s, p50 and p95 latency, server RSS warm and after. Without
-``--index`` the sample collection is built in a temporary folder with
+Each client thread alternates /search and /ask over the 218 questions of
+bench/devset/samples.jsonl (each client starting at another place, so the
+server sees few repeats) until the time is up (or ``--max-requests`` in all).
+Clients speak Gradio's HTTP API (``POST /gradio_api/call/NAME``, then read the
+event stream) over one keep-alive connection and one session each, as a
+browser tab does (``--client raw``, the default); gradio_client (``--client
+gradio``) spends more CPU than the server itself — on 2 cores it measured the
+load generator, not yinwen. ``--new-sessions`` sends no session, as a script
+calling the REST API does: Gradio then builds a session state per request.
+
+Prints one table row: clients, seconds, requests, errors, requests/s, p50 and
+p95 latency, the server's CPU time per request, server RSS warm and after.
+Without ``--index`` the sample collection is built in a temporary folder with
 ``--embedder``. Only 127.0.0.1 is contacted; the server is stopped at the end.
 Compare with nothing else running on the machine: 2 cores are easily shared away.
 """
@@ -15,6 +23,8 @@ Compare with nothing else running on the machine: 2 cores are easily shared away
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
 import signal
 import statistics
@@ -22,12 +32,58 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.web_memory import QUESTIONS, rss_mb, start_server  # noqa: E402
+from qa.evaluation import load_questions  # noqa: E402
+
+DEVSET = ROOT / "bench" / "devset" / "samples.jsonl"
+
+
+def devset_questions() -> list[str]:
+    """The development set's questions, in file order (answerable or not)."""
+    return [question.question for question in load_questions(DEVSET)]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class RawClient:
+    """Gradio's HTTP API over one keep-alive connection: what a script or a
+    load balancer's client does, at a fraction of gradio_client's CPU."""
+
+    def __init__(self, url: str, session: bool = True) -> None:
+        parsed = urlparse(url)
+        self.connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=120)
+        self.session_hash = uuid.uuid4().hex[:11] if session else None
+
+    def predict(self, *data: object, api_name: str) -> object:
+        name = api_name.strip("/")
+        body = json.dumps({"data": list(data), "session_hash": self.session_hash}).encode()
+        self.connection.request(
+            "POST", f"/gradio_api/call/{name}", body, {"Content-Type": "application/json"}
+        )
+        response = self.connection.getresponse()
+        payload = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"HTTP {response.status}: {payload[:100]!r}")
+        event_id = json.loads(payload)["event_id"]
+        self.connection.request("GET", f"/gradio_api/call/{name}/{event_id}")
+        response = self.connection.getresponse()
+        stream = response.read().decode("utf-8")
+        # The stream ends with "event: complete" and the outputs, or "event: error".
+        event, _, rest = stream.rpartition("event: ")[2].partition("\n")
+        if event.strip() != "complete":
+            raise RuntimeError(f"event {event.strip()!r}: {rest[:100]}")
+        return json.loads(rest.split("data: ", 1)[1])
 
 
 def main() -> None:
@@ -37,8 +93,14 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=20000)
     parser.add_argument("--embedder", default="e5")
     parser.add_argument("--index", type=Path, default=None)
+    parser.add_argument("--client", choices=("raw", "gradio"), default="raw")
+    parser.add_argument(
+        "--new-sessions", action="store_true", help="raw client: no session (one per request)"
+    )
     args = parser.parse_args()
     from gradio_client import Client
+
+    questions = devset_questions()
 
     index = args.index
     if index is None:
@@ -60,13 +122,17 @@ def main() -> None:
         deadline = time.monotonic() + args.seconds
 
         def client_loop(number: int) -> None:
-            client = Client(url, verbose=False)
-            turn = number
+            client: RawClient | Client = (
+                RawClient(url, not args.new_sessions)
+                if args.client == "raw"
+                else Client(url, verbose=False)
+            )
+            turn = number * (len(questions) // args.clients + 1)
             while time.monotonic() < deadline:
                 with lock:
                     if len(latencies) + len(errors) >= args.max_requests:
                         return
-                question = QUESTIONS[turn % len(QUESTIONS)]
+                question = questions[turn % len(questions)]
                 started = time.perf_counter()
                 try:
                     if turn % 2:
@@ -82,12 +148,14 @@ def main() -> None:
                 turn += 1
 
         started = time.monotonic()
+        cpu_before = cpu_seconds(server.pid)
         threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(args.clients)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - started
+        server_cpu = cpu_seconds(server.pid) - cpu_before
         time.sleep(2)
         rss_after = rss_mb(server.pid)
     finally:
@@ -97,12 +165,15 @@ def main() -> None:
     p50 = statistics.median(ordered) * 1000
     p95 = ordered[int(0.95 * (len(ordered) - 1))] * 1000
     print(
-        "| clients | seconds | requests | errors | requests/s | p50 ms | p95 ms | RSS warm → after MB |"
+        "| client | clients | seconds | requests | errors | requests/s | p50 ms | p95 ms "
+        "| server CPU ms/request | RSS warm → after MB |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    done = len(latencies) + len(errors)
     print(
-        f"| {args.clients} | {elapsed:.0f} | {len(latencies) + len(errors)} | {len(errors)} | "
-        f"{len(latencies) / elapsed:.1f} | {p50:.0f} | {p95:.0f} | {rss_warm:.0f} → {rss_after:.0f} |"
+        f"| {args.client}{' new sessions' if args.new_sessions else ''} | {args.clients} | {elapsed:.0f} | {done} | {len(errors)} | "
+        f"{len(latencies) / elapsed:.1f} | {p50:.0f} | {p95:.0f} | "
+        f"{server_cpu * 1000 / max(done, 1):.0f} | {rss_warm:.0f} → {rss_after:.0f} |"
     )
     if errors:
         print("first errors:", *errors[:3], sep="\n  ")
