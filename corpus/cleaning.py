@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 # Bump when a rule changes what cleaned text looks like: stored documents are
 # then processed again on the next ingest.
-CLEANER_VERSION = "5"  # 5: page starts, labelled dates, download-site flag
+CLEANER_VERSION = "6"  # 6: no paragraph break inside an open bracket; 5: page starts, labelled dates, download-site flag
 
 # Sentence-final punctuation, full and half width, and what may close after it.
 TERMINALS = "。！？!?…"
@@ -387,7 +387,11 @@ def split_wrapped_line(line: str) -> list[str]:
             current.append(" ")
             length += 1
             continue
-        if ends_sentence(segment) and _ENUMERATION.match(segments[i + 1]):
+        if length <= _OPEN_BRACKET_REACH and _inside_brackets(current):
+            # "《卡美拉 大怪兽空中决战》", "耶利米（希伯来文： יִרְמְיָהוּ）是…": a space
+            # inside an opened title or parenthesis never ends a paragraph.
+            breaks = False
+        elif ends_sentence(segment) and _ENUMERATION.match(segments[i + 1]):
             breaks = True
         elif wrapped:
             breaks = display_width(segment) < width - max(6, 0.15 * width)
@@ -407,6 +411,26 @@ def split_wrapped_line(line: str) -> list[str]:
     if current:
         paragraphs.append("".join(current))
     return paragraphs
+
+
+_BRACKET_PAIRS = dict(zip("（(《「『【〔“", "）)》」』】〕”", strict=True))
+_BRACKET_CLOSERS = set(_BRACKET_PAIRS.values())
+# Past this length an unclosed bracket is a typo, not a phrase still open: paragraphs
+# may end again (so one stray "（" cannot glue the rest of a long line together).
+_OPEN_BRACKET_REACH = 120
+
+
+def _inside_brackets(parts: list[str]) -> bool:
+    """True if the paragraph being built (its parts, at most _OPEN_BRACKET_REACH
+    characters: the caller checks, so a long line stays linear) has a bracket it
+    has not closed yet."""
+    depth = 0
+    for char in "".join(parts):
+        if char in _BRACKET_PAIRS:
+            depth += 1
+        elif char in _BRACKET_CLOSERS and depth:
+            depth -= 1
+    return depth > 0
 
 
 # --------------------------------------------------------------------------- pipeline

@@ -80,3 +80,33 @@ def test_a_title_glued_to_the_text_stays_with_its_line() -> None:
 def test_a_parenthesis_after_the_subject_does_not_split_the_sentence() -> None:
     raw = "盾柱木\n\n盾柱木 （学名：Peltophorum pterocarpum），是豆科盾柱木属的植物，原产于中国海南岛。\n"
     assert clean_text(raw).text.startswith("盾柱木（学名：")  # the layout space goes, no word
+
+
+def test_a_space_inside_an_open_title_mark_does_not_split_the_paragraph() -> None:
+    """Before: "《卡美拉" became a heading of its own and the title was cut in two passages."""
+    raw = (
+        "卡美拉 大怪兽空中决战\n\n《卡美拉 大怪兽空中决战》（原名：ガメラ 大怪獣空中决戦）"
+        "是1995年上映的日本怪兽电影，卡美拉系列电影的第9部作品。\n"
+    )
+    paragraphs = clean_text(raw).text.split("\n")
+    assert any(p.startswith("《卡美拉大怪兽空中决战》（原名") for p in paragraphs)
+    assert "《卡美拉" not in paragraphs
+
+
+def test_a_colon_inside_a_parenthesis_is_not_a_salutation() -> None:
+    """Before: "耶利米（希伯来文：" ended a paragraph like "同志们：" does."""
+    raw = (
+        "耶利米\n\n耶利米（希伯来文： יִרְמְיָהוּ）是《圣经》中犹大国灭国前，最黑暗时的一位先知，"
+        "《旧约圣经》中《耶利米书》、《耶利米哀歌》的作者。\n"
+    )
+    paragraphs = clean_text(raw).text.split("\n")
+    assert paragraphs[0].startswith("耶利米（希伯来文：")
+    assert "是《圣经》中犹大国灭国前" in paragraphs[0]
+
+
+def test_an_unclosed_bracket_does_not_glue_a_long_line_together() -> None:
+    """A stray "（" is a typo after a while: later sentence ends still end paragraphs."""
+    first = "（这是一个没有闭合的括号" + "，内容很长" * 30 + "。"
+    line = first + " 第二段落从这里开始，内容也很长很长很长很长很长很长很长。"
+    paragraphs = clean_text("标题\n\n" + line + "\n").text.split("\n")
+    assert paragraphs[-1].startswith("第二段落从这里开始")
