@@ -1,0 +1,251 @@
+"""Trials of candidate signals that were measured and not shipped (docs/DECISIONS.md).
+
+Ranking: each extra feature is appended to the shipped 17 (qa/retrieval/features.py),
+a pairwise ranker is fitted on the tune parts exactly as bench/train_ranker.py
+does, and R@5 / MRR@10 of the right passage among the candidates are printed for
+every set and part. Extras:
+
+* ``prf`` — dense pseudo-relevance feedback: the cosine with the query vector
+  moved half-way towards the mean of its three best dense passages (Rocchio);
+* ``doc`` — a document prior: the best dense cosine among the candidates of the
+  passage's document;
+* ``centroid`` — the cosine with the mean of the five best dense candidates.
+
+Abstention: the query-level features of qa/abstention.py plus how far the best
+passage (``z``) and the best sentence (``sz``) stand above the query's cosines
+with the whole collection (mean and standard deviation over every vector), fitted
+as bench/abstention.py fits the shipped model (threshold: false abstentions
+≤ 5% on every tune part); printed as refused / wrongly refused per set and part.
+
+    .venv/bin/python bench/signal_trials.py [--embedder e5] [--sets samples,laws,cmrc]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from bench.retrieval import open_sets  # noqa: E402
+from bench.train_ranker import pairs  # noqa: E402
+from qa.abstention import query_features, unseen_share  # noqa: E402
+from qa.evaluation import load_questions  # noqa: E402
+from qa.retrieval import HybridRetriever  # noqa: E402
+from qa.text import normalise  # noqa: E402
+
+PARTS = ("tune", "report")
+
+
+@dataclass
+class Pool:
+    """One answerable question's candidates: shipped features, labels, what extras need."""
+
+    features: np.ndarray
+    positive: np.ndarray
+    vectors: np.ndarray  # the candidates' passage vectors
+    query: np.ndarray
+    dense_top: np.ndarray  # vectors of the three best dense passages
+    documents: list[str]
+
+
+@dataclass
+class QueryRow:
+    """One question's abstention inputs."""
+
+    answerable: bool
+    features: np.ndarray  # qa.abstention.QUERY_FEATURES
+    background: np.ndarray  # z, sz
+
+
+def _z(values: np.ndarray) -> np.ndarray:
+    return (values - values.mean()) / (values.std() or 1.0)
+
+
+def _prf(pool: Pool) -> np.ndarray:
+    moved = pool.query + 0.5 * pool.dense_top.mean(axis=0)
+    return _z(pool.vectors @ (moved / np.linalg.norm(moved)))
+
+
+def _doc(pool: Pool) -> np.ndarray:
+    cosines = pool.vectors @ pool.query
+    best: dict[str, float] = {}
+    for cosine, document in zip(cosines, pool.documents, strict=True):
+        best[document] = max(best.get(document, -1.0), float(cosine))
+    return _z(np.array([best[d] for d in pool.documents]))
+
+
+def _centroid(pool: Pool) -> np.ndarray:
+    cosines = pool.vectors @ pool.query
+    return _z(pool.vectors @ pool.vectors[np.argsort(-cosines)[:5]].mean(axis=0))
+
+
+EXTRAS: dict[str, Callable[[Pool], np.ndarray]] = {
+    "prf": _prf,
+    "doc": _doc,
+    "centroid": _centroid,
+}
+
+
+def collect(
+    embedder: str, names: list[str]
+) -> tuple[dict[tuple[str, str], list[Pool | None]], dict[tuple[str, str], list[QueryRow]]]:
+    pools: dict[tuple[str, str], list[Pool | None]] = {}
+    queries: dict[tuple[str, str], list[QueryRow]] = {}
+    for spec, qa in open_sets(embedder, names):
+        reader = qa.reader()
+        retriever = HybridRetriever(reader)
+        everything = reader.dense.vectors(sorted(reader.dense.passage_ids())).astype(np.float32)
+        sentences = (
+            reader.sentences.vectors(sorted(reader.sentences.passage_ids())).astype(np.float32)
+            if reader.sentences is not None and len(reader.sentences)
+            else everything
+        )
+        for part in PARTS:
+            pool_rows: list[Pool | None] = []
+            query_rows: list[QueryRow] = []
+            for question in load_questions(spec.questions, part):
+                results = qa.search(question.question, top_k=10).results[:5]
+                vector = reader.embedder.embed_query(question.question).astype(np.float32)
+                background = []
+                for matrix in (everything, sentences):
+                    cosines = matrix @ vector
+                    background.append(
+                        (float(cosines.max()) - float(cosines.mean())) / (float(cosines.std()) or 1)
+                    )
+                unseen = unseen_share(question.question, reader.sparse)
+                query_rows.append(
+                    QueryRow(
+                        bool(question.gold),
+                        query_features(question.question, results, unseen),
+                        np.array(background),
+                    )
+                )
+                if not question.gold:
+                    continue
+                found = retriever.candidates(question.question, top_k=10)
+                if found is None:
+                    pool_rows.append(None)
+                    continue
+                ids, features = retriever.features(
+                    found.lists, found.vector, found.tokens, found.idf
+                )
+                outlines = reader.store.passage_outlines(ids)
+                targets = [normalise(g) for g in question.gold if normalise(g)]
+                positive = np.array(
+                    [any(t in normalise(outlines.get(i, ("", 0))[0]) for t in targets) for i in ids]
+                )
+                vectors = reader.dense.vectors(ids).astype(np.float32)
+                position = {passage: row for row, passage in enumerate(ids)}
+                top = [position[i] for i, _ in found.lists.dense[:3] if i in position]
+                documents = {p.passage_id: p.doc_id for p in reader.store.passages(ids)}
+                pool_rows.append(
+                    Pool(
+                        features,
+                        positive,
+                        vectors,
+                        found.vector.astype(np.float32),
+                        vectors[top] if top else vectors[:1],
+                        [documents.get(i, "") for i in ids],
+                    )
+                )
+            pools[(spec.name, part)] = pool_rows
+            queries[(spec.name, part)] = query_rows
+            print(f"# {spec.name} {part}: {len(query_rows)} questions", file=sys.stderr)
+    return pools, queries
+
+
+def _with_extras(pool: Pool, extras: list[str]) -> np.ndarray:
+    return np.column_stack([pool.features, *(EXTRAS[name](pool) for name in extras)])
+
+
+def ranking_trial(pools: dict[tuple[str, str], list[Pool | None]], extras: list[str]) -> str:
+    """Fit on the tune parts with ``extras``; R@5 / MRR@10 per set and part."""
+    from sklearn.linear_model import LogisticRegression
+
+    training = []
+    for (_, part), rows in pools.items():
+        if part != "tune":
+            continue
+        usable = [r for r in rows if r is not None and r.positive.any() and not r.positive.all()]
+        training += [(_with_extras(r, extras), r.positive, 1.0 / len(usable)) for r in usable]
+    differences, labels, weights = pairs(training)
+    scales = differences.std(axis=0)
+    scales[scales == 0] = 1.0
+    model = LogisticRegression(C=0.05, max_iter=3000, fit_intercept=False)
+    model.fit(differences / scales, labels, sample_weight=weights * len(weights))
+    cells = []
+    for rows in pools.values():
+        recall, reciprocal = [], []
+        for row in rows:
+            rank = 99
+            if row is not None and row.positive.any():
+                scores = (_with_extras(row, extras) / scales) @ model.coef_[0]
+                rank = int(np.where(row.positive[np.argsort(-scores)])[0][0]) + 1
+            recall.append(rank <= 5)
+            reciprocal.append(1.0 / rank if rank <= 10 else 0.0)
+        cells.append(f"{np.mean(recall):.3f} / {np.mean(reciprocal):.3f}")
+    return f"| {' + '.join(extras) or 'shipped features'} | " + " | ".join(cells) + " |"
+
+
+def abstention_trial(queries: dict[tuple[str, str], list[QueryRow]], background: bool) -> str:
+    """Refused / wrongly refused per set and part, with or without the background z."""
+    from sklearn.linear_model import LogisticRegression
+
+    def matrix(rows: list[QueryRow]) -> np.ndarray:
+        return np.array(
+            [np.concatenate([r.features, r.background]) if background else r.features for r in rows]
+        )
+
+    tune = [key for key in queries if key[1] == "tune"]
+    features = np.vstack([matrix(queries[k]) for k in tune])
+    labels = np.concatenate([[r.answerable for r in queries[k]] for k in tune])
+    weights = np.concatenate([np.full(len(queries[k]), 1.0 / len(queries[k])) for k in tune])
+    means, scales = features.mean(axis=0), features.std(axis=0)
+    scales[scales == 0] = 1.0
+    model = LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced")
+    model.fit((features - means) / scales, labels, sample_weight=weights * len(weights))
+    probability = {
+        key: model.predict_proba((matrix(rows) - means) / scales)[:, 1]
+        for key, rows in queries.items()
+    }
+    answerable = {key: np.array([r.answerable for r in rows]) for key, rows in queries.items()}
+    threshold = 0.0
+    for candidate in np.arange(0.01, 0.99, 0.005):
+        if all((probability[k][answerable[k]] < candidate).mean() <= 0.05 for k in tune):
+            threshold = float(candidate)
+    cells = []
+    for key in queries:
+        refused = probability[key] < threshold
+        cells.append(
+            f"{refused[~answerable[key]].mean():.2f} / {refused[answerable[key]].mean():.2f}"
+        )
+    label = "+ background z (best passage, best sentence)" if background else "shipped features"
+    return f"| {label} | " + " | ".join(cells) + " |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--embedder", default="e5")
+    parser.add_argument("--sets", default="samples,laws,cmrc")
+    args = parser.parse_args()
+    pools, queries = collect(args.embedder, args.sets.split(","))
+    header = " | ".join(f"{name} {part}" for name, part in pools)
+    print(f"Ranking, R@5 / MRR@10 among the candidates\n\n| features | {header} |")
+    print("|---" * (len(pools) + 1) + "|")
+    for extras in ([], ["prf"], ["doc"], ["centroid"], ["prf", "doc"]):
+        print(ranking_trial(pools, extras))
+    print(f"\nAbstention, refused / wrongly refused\n\n| features | {header} |")
+    print("|---" * (len(queries) + 1) + "|")
+    for background in (False, True):
+        print(abstention_trial(queries, background))
+
+
+if __name__ == "__main__":
+    main()
