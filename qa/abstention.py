@@ -38,6 +38,8 @@ QUERY_FEATURES: tuple[str, ...] = (
     "exact",  # a top result holds a phrase of the question verbatim
     "unseen_share",  # share of the question's IDF mass in words the collection never saw
     "log_length",  # log of the question's length in characters
+    "background_z_max",  # best passage cosine above the collection's, in std (top three)
+    "sentence_background_z_max",  # the same for the best sentence
 )
 
 
@@ -114,6 +116,8 @@ def query_features(question: str, results: list[SearchResult], unseen: float) ->
     coverage = [r.signals.coverage or 0.0 for r in top] or [0.0]
     dense = [r.signals.dense for r in top] or [0.0]
     sentence = [max(r.signals.dense, r.signals.sentence_dense) for r in top] or [0.0]
+    background = [r.signals.background_z for r in top] or [0.0]
+    sentence_background = [r.signals.sentence_background_z for r in top] or [0.0]
     return np.array(
         [
             coverage[0],
@@ -124,6 +128,8 @@ def query_features(question: str, results: list[SearchResult], unseen: float) ->
             float(any(r.signals.exact for r in top)),
             unseen,
             math.log1p(len(question)),
+            max(background),
+            max(sentence_background),
         ]
     )
 

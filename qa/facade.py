@@ -34,6 +34,7 @@ from .clean_first import prefer_clean
 from .followup import contextual_query
 from .llm import LLMError, LLMSettings, build_messages, chat_model, stream_answer
 from .retrieval import (
+    Background,
     Filters,
     HybridRetriever,
     Lexicon,
@@ -51,6 +52,12 @@ class _Snapshot:
 
     reader: CollectionReader
     lexicon: Lexicon
+    background: Background
+
+
+def _derive(reader: CollectionReader) -> tuple[Lexicon, Background]:
+    """What searches keep with a snapshot: its title/author lexicon, its vectors' moments."""
+    return Lexicon(reader), Background(reader)
 
 
 @dataclass
@@ -95,7 +102,7 @@ class QA:
         # Searches run concurrently on the snapshot they started with (SQLite is
         # opened in serialized mode, FAISS and BM25 are read-only, PostgreSQL
         # reads take a pooled connection), so one slow query never queues the others.
-        self._live = LiveSnapshot(self.collection, Lexicon, embedder)
+        self._live = LiveSnapshot(self.collection, _derive, embedder)
 
     @classmethod
     def open(cls, index_dir: Path | str | None = None, **options: Any) -> QA:
@@ -121,8 +128,8 @@ class QA:
         return self._current().reader
 
     def _current(self) -> _Snapshot:
-        reader, lexicon = self._live.current()
-        return _Snapshot(reader, lexicon)
+        reader, (lexicon, background) = self._live.current()
+        return _Snapshot(reader, lexicon, background)
 
     @property
     def abstention(self) -> AbstentionSettings:
@@ -157,7 +164,11 @@ class QA:
         for attempt in (1, 2):
             snapshot = self._current()
             retriever = HybridRetriever(
-                snapshot.reader, self.retrieval_settings, self.reranker, snapshot.lexicon
+                snapshot.reader,
+                self.retrieval_settings,
+                self.reranker,
+                snapshot.lexicon,
+                snapshot.background,
             )
             try:
                 with snapshot.reader.consistent():

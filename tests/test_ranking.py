@@ -13,6 +13,7 @@ import pytest
 from collection import Collection
 from embeddings import BM25Index, HashEmbedder
 from qa import QA
+from qa.abstention import QUERY_FEATURES, query_features
 from qa.evaluation import load_questions, part_of
 from qa.retrieval import HybridRetriever, Lexicon, RetrievalSettings
 from qa.retrieval.features import FEATURES, CandidateLists, candidate_features
@@ -364,3 +365,41 @@ def test_dense_vectors_are_kept_in_16_bits_and_older_float_indexes_are_upgraded(
         assert index.passage_ids() == set(ids.tolist())
         assert index.search(vectors[3], 1)[0][0] == 103
         assert np.allclose(index.vectors([120]), vectors[20], atol=1e-3)
+
+
+def test_background_moments_give_the_mean_and_spread_of_every_cosine() -> None:
+    """q·μ and sqrt(qᵀΣq) equal the mean and standard deviation of the query's
+    cosines with every vector (exactly, when the sample is the whole index)."""
+    from embeddings.dense import DenseIndex
+    from qa.retrieval.background import Moments, Standardise
+
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(300, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = DenseIndex(16)
+    index.add(list(range(300)), vectors)
+    moments = Moments.of(index)
+    assert moments is not None
+    query = vectors[7]
+    cosines = index.vectors(list(range(300))).astype(np.float64) @ query.astype(np.float64)
+    mean, spread = moments.cosine_stats(query)
+    assert mean == pytest.approx(cosines.mean(), abs=1e-6)
+    assert spread == pytest.approx(cosines.std(), abs=1e-6)
+    assert Standardise(mean, spread)(float(cosines.max())) > 2.0
+    assert Standardise()(0.9) == 0.0  # nothing known: no signal, not a division by zero
+    assert Moments.of(None) is None
+
+
+def test_search_signals_say_how_far_a_result_stands_above_the_collection(
+    sample_collection: Path,
+) -> None:
+    qa = QA.open(sample_collection)
+    results = qa.search("劳模精神、劳动精神、工匠精神", top_k=5).results
+    assert results
+    top = results[0].signals
+    assert top.background_z > 1.0  # the best passage stands out from the collection
+    assert top.sentence_background_z != 0.0
+    features = query_features("劳模精神", results, 0.0)
+    assert features[QUERY_FEATURES.index("background_z_max")] == pytest.approx(
+        max(r.signals.background_z for r in results[:3])
+    )

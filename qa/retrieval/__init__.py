@@ -4,6 +4,7 @@
 * ``query`` — reading a query: phrases wanted verbatim, law article labels
 * ``lexical`` — IDF-weighted coverage of a query by a text
 * ``lexicon`` — a snapshot's titles and authors, indexed once
+* ``background`` — how far a cosine stands above the query's similarity to the collection
 * ``candidates`` — the exact-phrase, author and title candidate lists
 * ``fusion`` — reciprocal rank and convex fusion
 * ``sentences`` — the best sentence of a passage; heading-only passages
@@ -15,6 +16,7 @@
 
 from __future__ import annotations
 
+from .background import Background
 from .dedup import deduplicate, mmr
 from .fusion import convex_fusion, reciprocal_rank_fusion
 from .lexical import coverage, passage_coverage, query_idf
@@ -27,6 +29,7 @@ from .sentences import best_sentences, is_heading_passage
 from .settings import Filters, RetrievalSettings
 
 __all__ = [
+    "Background",
     "CrossEncoderReranker",
     "Filters",
     "HybridRetriever",

@@ -52,7 +52,10 @@ class Signals:
 
     ``dense`` is the raw cosine (its scale depends on the embedder);
     ``dense_margin`` how far it stands above the query's median similarity to
-    the candidates; ``bm25`` the raw BM25 score; ``coverage`` the IDF-weighted
+    the candidates; ``background_z`` and ``sentence_background_z`` how many
+    standard deviations the passage's and its best sentence's cosines stand
+    above the query's cosines with every passage / sentence of the collection
+    (qa/retrieval/background.py); ``bm25`` the raw BM25 score; ``coverage`` the IDF-weighted
     share of the query's words found in the passage and its titles (computed
     for the top results only, None elsewhere); ``exact`` whether the passage
     holds a phrase of the query verbatim (or the law article it names).
@@ -64,6 +67,8 @@ class Signals:
     exact: bool = False
     coverage: float | None = None
     sentence_dense: float = 0.0  # best cosine of one sentence of the passage, if known
+    background_z: float = 0.0
+    sentence_background_z: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -16,6 +16,7 @@ from corpus.store import StoredPassage
 from embeddings.dense import SENTENCE_SLOTS
 from embeddings.sparse import tokenize
 
+from .background import Background
 from .candidates import author_matches, exact_matches, title_matches
 from .dedup import deduplicate, mmr
 from .features import CandidateLists, candidate_features
@@ -61,11 +62,13 @@ class HybridRetriever:
         settings: RetrievalSettings | None = None,
         reranker: Reranker | None = None,
         lexicon: Lexicon | None = None,
+        background: Background | None = None,
     ) -> None:
         self.reader = reader
         self.settings = settings or RetrievalSettings()
         self.reranker = reranker
         self.lexicon = lexicon or Lexicon(reader)
+        self.background = background or Background(reader)
         self.ranker = shipped_ranker()
 
     def features(
@@ -289,12 +292,16 @@ class HybridRetriever:
         # How far a passage stands above the query's typical similarity to the
         # collection: comparable across embedders whose raw cosines differ in scale.
         background = float(np.median([score for _, score in dense])) if dense else 0.0
+        # ... and above its similarity to the whole collection (for abstention).
+        passage_z, sentence_z = self.background.standardisers(vector)
         similarities = self._sentence_similarities(vector, list(passages.values()))
         results = []
         for item in ordered:
             passage = passages.get(item)
             if passage is None:
                 continue
+            cosine = dense_of.get(item, 0.0)
+            sentence_cosine = sentence_of.get(item, cosine)
             results.append(
                 SearchResult(
                     passage=passage,
@@ -303,11 +310,15 @@ class HybridRetriever:
                         passage, query, tokens, idf, similarities=similarities.get(item)
                     ),
                     signals=Signals(
-                        dense=dense_of.get(item, 0.0),
+                        dense=cosine,
                         dense_margin=dense_of.get(item, background) - background,
-                        sentence_dense=sentence_of.get(item, dense_of.get(item, 0.0)),
+                        sentence_dense=sentence_cosine,
                         bm25=sparse_of.get(item, 0.0),
                         exact=item in exact_set,
+                        background_z=passage_z(cosine) if item in dense_of else 0.0,
+                        sentence_background_z=sentence_z(sentence_cosine)
+                        if item in sentence_of or item in dense_of
+                        else 0.0,
                     ),
                 )
             )
