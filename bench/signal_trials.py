@@ -1,4 +1,4 @@
-"""Trials of candidate signals that were measured and not shipped (docs/DECISIONS.md).
+"""Trials of candidate signals for ranking and abstention (docs/DECISIONS.md).
 
 Ranking: each extra feature is appended to the shipped 17 (qa/retrieval/features.py),
 a pairwise ranker is fitted on the tune parts exactly as bench/train_ranker.py
@@ -11,11 +11,11 @@ every set and part. Extras:
   passage's document;
 * ``centroid`` — the cosine with the mean of the five best dense candidates.
 
-Abstention: the query-level features of qa/abstention.py plus how far the best
-passage (``z``) and the best sentence (``sz``) stand above the query's cosines
-with the whole collection (mean and standard deviation over every vector), fitted
-as bench/abstention.py fits the shipped model (threshold: false abstentions
-≤ 5% on every tune part); printed as refused / wrongly refused per set and part.
+Abstention: the query-level features of qa/abstention.py with and without the
+two that say how far the best passage and the best sentence stand above the
+query's cosines with the whole collection (shipped since 2026-12-01), fitted as
+bench/abstention.py fits the shipped model (threshold: false abstentions ≤ 5%
+on every tune part); printed as refused / wrongly refused per set and part.
 
     .venv/bin/python bench/signal_trials.py [--embedder e5] [--sets samples,laws,cmrc]
 """
@@ -35,12 +35,13 @@ import numpy as np  # noqa: E402
 
 from bench.retrieval import open_sets  # noqa: E402
 from bench.train_ranker import pairs  # noqa: E402
-from qa.abstention import query_features, unseen_share  # noqa: E402
+from qa.abstention import QUERY_FEATURES, query_features, unseen_share  # noqa: E402
 from qa.evaluation import load_questions  # noqa: E402
 from qa.retrieval import HybridRetriever  # noqa: E402
 from qa.text import normalise  # noqa: E402
 
 PARTS = ("tune", "report")
+BACKGROUND = ("background_z_max", "sentence_background_z_max")
 
 
 @dataclass
@@ -61,7 +62,6 @@ class QueryRow:
 
     answerable: bool
     features: np.ndarray  # qa.abstention.QUERY_FEATURES
-    background: np.ndarray  # z, sz
 
 
 def _z(values: np.ndarray) -> np.ndarray:
@@ -101,30 +101,16 @@ def collect(
     for spec, qa in open_sets(embedder, names):
         reader = qa.reader()
         retriever = HybridRetriever(reader)
-        everything = reader.dense.vectors(sorted(reader.dense.passage_ids())).astype(np.float32)
-        sentences = (
-            reader.sentences.vectors(sorted(reader.sentences.passage_ids())).astype(np.float32)
-            if reader.sentences is not None and len(reader.sentences)
-            else everything
-        )
         for part in PARTS:
             pool_rows: list[Pool | None] = []
             query_rows: list[QueryRow] = []
             for question in load_questions(spec.questions, part):
                 results = qa.search(question.question, top_k=10).results[:5]
-                vector = reader.embedder.embed_query(question.question).astype(np.float32)
-                background = []
-                for matrix in (everything, sentences):
-                    cosines = matrix @ vector
-                    background.append(
-                        (float(cosines.max()) - float(cosines.mean())) / (float(cosines.std()) or 1)
-                    )
                 unseen = unseen_share(question.question, reader.sparse)
                 query_rows.append(
                     QueryRow(
                         bool(question.gold),
                         query_features(question.question, results, unseen),
-                        np.array(background),
                     )
                 )
                 if not question.gold:
@@ -195,13 +181,13 @@ def ranking_trial(pools: dict[tuple[str, str], list[Pool | None]], extras: list[
 
 
 def abstention_trial(queries: dict[tuple[str, str], list[QueryRow]], background: bool) -> str:
-    """Refused / wrongly refused per set and part, with or without the background z."""
+    """Refused / wrongly refused per set and part, with or without the background signals."""
     from sklearn.linear_model import LogisticRegression
 
+    columns = [i for i, name in enumerate(QUERY_FEATURES) if background or name not in BACKGROUND]
+
     def matrix(rows: list[QueryRow]) -> np.ndarray:
-        return np.array(
-            [np.concatenate([r.features, r.background]) if background else r.features for r in rows]
-        )
+        return np.array([r.features[columns] for r in rows])
 
     tune = [key for key in queries if key[1] == "tune"]
     features = np.vstack([matrix(queries[k]) for k in tune])
@@ -226,7 +212,7 @@ def abstention_trial(queries: dict[tuple[str, str], list[QueryRow]], background:
         cells.append(
             f"{refused[~answerable[key]].mean():.2f} / {refused[answerable[key]].mean():.2f}"
         )
-    label = "+ background z (best passage, best sentence)" if background else "shipped features"
+    label = "with the background signals (shipped)" if background else "without them"
     return f"| {label} | " + " | ".join(cells) + " |"
 
 
