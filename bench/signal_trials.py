@@ -33,11 +33,12 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+from bench.abstention import Signals, fit_model, learned, rates  # noqa: E402
 from bench.retrieval import open_sets  # noqa: E402
 from bench.train_ranker import pairs  # noqa: E402
 from qa.abstention import QUERY_FEATURES, query_features, unseen_share  # noqa: E402
 from qa.evaluation import load_questions  # noqa: E402
-from qa.retrieval import HybridRetriever  # noqa: E402
+from qa.retrieval import HybridRetriever, SearchResult  # noqa: E402
 from qa.text import normalise  # noqa: E402
 
 PARTS = ("tune", "report")
@@ -61,6 +62,7 @@ class QueryRow:
     """One question's abstention inputs."""
 
     answerable: bool
+    results: list[SearchResult]  # the top five
     features: np.ndarray  # qa.abstention.QUERY_FEATURES
 
 
@@ -110,6 +112,7 @@ def collect(
                 query_rows.append(
                     QueryRow(
                         bool(question.gold),
+                        results,
                         query_features(question.question, results, unseen),
                     )
                 )
@@ -181,37 +184,18 @@ def ranking_trial(pools: dict[tuple[str, str], list[Pool | None]], extras: list[
 
 
 def abstention_trial(queries: dict[tuple[str, str], list[QueryRow]], background: bool) -> str:
-    """Refused / wrongly refused per set and part, with or without the background signals."""
-    from sklearn.linear_model import LogisticRegression
-
+    """Refused / wrongly refused per set and part, with or without the background
+    signals, fitted and thresholded by bench/abstention.py's own ``fit_model``."""
     columns = [i for i, name in enumerate(QUERY_FEATURES) if background or name not in BACKGROUND]
-
-    def matrix(rows: list[QueryRow]) -> np.ndarray:
-        return np.array([r.features[columns] for r in rows])
-
-    tune = [key for key in queries if key[1] == "tune"]
-    features = np.vstack([matrix(queries[k]) for k in tune])
-    labels = np.concatenate([[r.answerable for r in queries[k]] for k in tune])
-    weights = np.concatenate([np.full(len(queries[k]), 1.0 / len(queries[k])) for k in tune])
-    means, scales = features.mean(axis=0), features.std(axis=0)
-    scales[scales == 0] = 1.0
-    model = LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced")
-    model.fit((features - means) / scales, labels, sample_weight=weights * len(weights))
-    probability = {
-        key: model.predict_proba((matrix(rows) - means) / scales)[:, 1]
+    signals = {
+        key: Signals([(r.answerable, r.results, r.features[columns]) for r in rows])
         for key, rows in queries.items()
     }
-    answerable = {key: np.array([r.answerable for r in rows]) for key, rows in queries.items()}
-    threshold = 0.0
-    for candidate in np.arange(0.01, 0.99, 0.005):
-        if all((probability[k][answerable[k]] < candidate).mean() <= 0.05 for k in tune):
-            threshold = float(candidate)
+    model = fit_model([s for (_, part), s in signals.items() if part == "tune"], 0.05)
     cells = []
-    for key in queries:
-        refused = probability[key] < threshold
-        cells.append(
-            f"{refused[~answerable[key]].mean():.2f} / {refused[answerable[key]].mean():.2f}"
-        )
+    for decided in signals.values():
+        right, false = rates(decided, ~learned(model, decided))
+        cells.append(f"{right:.2f} / {false:.2f}")
     label = "with the background signals (shipped)" if background else "without them"
     return f"| {label} | " + " | ".join(cells) + " |"
 
