@@ -173,6 +173,13 @@ def _describe(text: str, damage: Sequence[Damage]) -> list[str]:
     return parts
 
 
+def title_damage(title: str | None) -> tuple[Damage, ...]:
+    """Spam inside a title (a page's title is damaged like its text): marked the same way."""
+    if not title:
+        return ()
+    return tuple((d.start, d.end, d.code, d.suggestion) for d in spam_spans(title))
+
+
 def damage_note(
     quote: str, damage: Sequence[Damage], in_title: Sequence[Damage] = (), title: str = ""
 ) -> str | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from corpus.cleaning import ends_sentence
-from corpus.damage import damage_note
+from corpus.damage import damage_note, title_damage
 from corpus.locators import locator_label
 from corpus.model import Locator
 from corpus.store import StoredPassage
@@ -128,12 +128,14 @@ class Citation:
         )
 
     def damage_note(self) -> str | None:
-        """The note the quote carries when words in it are marked (spam, conversion errors)."""
+        """The note the quote carries when words in it, or in the title it cites,
+        are marked (spam, conversion errors) — as `yinwen search` and exports say it."""
         sentence = self.quote
         lead = len(sentence) - len(sentence.lstrip())
         spans = [(start - lead, end - lead, code, suggestion)
                  for start, end, code, suggestion in self.result.sentence_damage()]  # fmt: skip
-        return damage_note(sentence.strip(), spans)
+        title = self.result.locations[0].title if self.result.locations else self.passage.title
+        return damage_note(sentence.strip(), spans, title_damage(title), title or "")
 
     def as_dict(self) -> dict[str, Any]:
         data = self.result.as_dict()

@@ -231,3 +231,20 @@ def test_extractive_answer_skips_headings_and_near_copies() -> None:
     assert text == (
         "要坚持党对工会工作的全面领导，把握正确政治方向。[1]要竭诚服务职工群众，维护职工合法权益。[2]"
     )
+
+
+def test_an_answer_source_whose_title_carries_spam_says_so(sample_collection: Path) -> None:
+    """`yinwen ask` and the API's citations carry the title's damage note, as
+    `yinwen search` and exports do (before, only the quote's own damage)."""
+    from qa.answer import Citation
+
+    qa = QA.open(sample_collection)
+    results = qa.search("工人阶级和工会工作论述摘编", top_k=10).results
+    spammed = [r for r in results if "澳门金沙" in (r.locations[0].title or "")]
+    clean = [r for r in results if "澳门金沙" not in (r.locations[0].title or "")]
+    assert spammed and clean
+    note = Citation(1, spammed[0]).damage_note()
+    assert note is not None and "出处标题中“澳门金沙" in note
+    for result in clean:
+        citation_note = Citation(1, result).damage_note()
+        assert citation_note is None or "出处标题中" not in citation_note

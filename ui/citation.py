@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from corpus.damage import Damage, damage_note, spam_spans
+from corpus.damage import Damage, damage_note, title_damage
 
 __all__ = ["Damage", "damage_note", "document_type", "marked", "reference", "restoration",
            "title_damage"]  # fmt: skip
@@ -54,13 +54,6 @@ def reference(
     if locator:
         tail = f"{tail}: {locator}" if tail else locator
     return f"{head}{body}. {tail}." if tail else f"{head}{body}."
-
-
-def title_damage(title: str | None) -> tuple[Damage, ...]:
-    """Spam inside a title (a page's title is damaged like its text): marked the same way."""
-    if not title:
-        return ()
-    return tuple((d.start, d.end, d.code, d.suggestion) for d in spam_spans(title))
 
 
 def marked(
