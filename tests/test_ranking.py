@@ -390,6 +390,59 @@ def test_background_moments_give_the_mean_and_spread_of_every_cosine() -> None:
     assert Moments.of(None) is None
 
 
+def test_moments_are_saved_with_the_index_and_dropped_when_it_changes(tmp_path: Path) -> None:
+    """A written index carries its mean and covariance, so a reader of a mapped
+    snapshot does not read vectors all over the file to estimate them."""
+    from embeddings.dense import MOMENTS_SUFFIX, DenseIndex, estimate_moments
+
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(50, 8)).astype(np.float32)
+    index = DenseIndex(8)
+    index.add(list(range(50)), vectors)
+    index.save(tmp_path)
+    assert (tmp_path / f"dense{MOMENTS_SUFFIX}").exists()
+    mapped = DenseIndex.load(tmp_path, 8, mapped=True)
+    mapped.vectors = None  # type: ignore[method-assign]  # must not be needed
+    mean, covariance = mapped.moments() or (None, None)
+    expected = estimate_moments(np.arange(50), index.vectors)
+    assert expected is not None
+    assert np.allclose(mean, expected[0]) and np.allclose(covariance, expected[1])
+    writable = DenseIndex.load(tmp_path, 8)
+    writable.add([99], np.ones((1, 8), dtype=np.float32))
+    changed = writable.moments()
+    assert changed is not None and not np.allclose(changed[0], expected[0])
+    writable.remove([*range(50), 99])
+    writable.save(tmp_path)
+    assert not (tmp_path / f"dense{MOMENTS_SUFFIX}").exists()
+    assert DenseIndex.load(tmp_path, 8, mapped=True).moments() is None
+
+
+def test_background_is_estimated_once_in_the_background_and_shared(
+    sample_collection: Path,
+) -> None:
+    """Opening a snapshot starts the estimate in a thread; callers that arrive
+    before it is done wait for that one estimate instead of making their own."""
+    import threading
+
+    from qa.retrieval.background import Background, Moments
+
+    reader = QA.open(sample_collection).reader()
+    cold = Background(reader, warm=False)
+    warm = Background(reader)
+    got: list[object] = []
+    callers = [threading.Thread(target=lambda: got.append(warm.passages)) for _ in range(8)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    assert len(got) == 8 and all(moments is got[0] for moments in got)
+    expected = Moments.of(reader.dense)
+    assert expected is not None and cold.passages is not None
+    assert np.array_equal(warm.passages.mean, expected.mean)
+    assert np.array_equal(cold.passages.covariance, expected.covariance)
+    assert warm.sentences is not None and warm.sentences is not warm.passages
+
+
 def test_search_signals_say_how_far_a_result_stands_above_the_collection(
     sample_collection: Path,
 ) -> None:

@@ -22,7 +22,7 @@ from itertools import islice
 
 import numpy as np
 
-from embeddings.dense import SENTENCE_SLOTS
+from embeddings.dense import SENTENCE_SLOTS, estimate_moments
 from embeddings.sparse import K1, B
 
 from .connection import Database
@@ -117,6 +117,10 @@ class PostgresVectorIndex:
 
     def passage_ids(self) -> set[int]:
         return {int(row[0]) for row in self.database.rows(f"SELECT {self.key} FROM {self.table}")}
+
+    def moments(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Mean and covariance, estimated from an even sample of the stored vectors."""
+        return estimate_moments(np.fromiter(self.passage_ids(), np.int64), self.vectors)
 
     def add(self, ids: Sequence[int], vectors: np.ndarray) -> None:
         """Add vectors (an id already present is replaced)."""

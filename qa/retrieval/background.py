@@ -5,27 +5,27 @@ any passage, and a question the collection cannot answer still has a best
 passage. Standardised against the query's cosines with *every* vector of the
 collection, it says whether the best passage stands out. Their mean and
 variance follow from the collection's mean vector μ and covariance Σ (q·μ and
-qᵀΣq), so a query pays two small products, not a scan. μ and Σ are estimated
-once per snapshot from an even sample of at most :data:`SAMPLE` vectors, on
-first use, so opening a collection does not wait for them. Measured for the
+qᵀΣq), so a query pays two small products, not a scan. μ and Σ come from
+the index (``VectorIndex.moments``: saved beside a local index when it is
+written, estimated from an even sample of the vectors otherwise), once per
+snapshot, in a background thread started when the snapshot opens, so that
+neither opening nor the first search waits for an estimate. Measured for the
 abstention decision in docs/DECISIONS.md (bench/signal_trials.py).
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import threading
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
 from collection.backend import VectorIndex
 from collection.collection import CollectionReader
 
-# Vectors read to estimate the moments: enough for a stable 384 x 384 covariance,
-# few enough that the first search of a large snapshot pays a fraction of a second
-# (every development collection is smaller, so its moments are exact).
-SAMPLE = 10_000
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,17 +37,8 @@ class Moments:
 
     @classmethod
     def of(cls, index: VectorIndex | None) -> Moments | None:
-        if index is None:
-            return None
-        keys = sorted(index.passage_ids())
-        if len(keys) < 2:
-            return None
-        step = max(1, len(keys) // SAMPLE)
-        sample = index.vectors(keys[::step][:SAMPLE]).astype(np.float32)
-        mean = sample.mean(axis=0, dtype=np.float64)
-        centred = sample - mean.astype(np.float32)
-        covariance = (centred.T @ centred).astype(np.float64) / len(sample)
-        return cls(mean, covariance)
+        found = index.moments() if index is not None else None
+        return cls(*found) if found is not None else None
 
     def cosine_stats(self, vector: np.ndarray) -> tuple[float, float]:
         """Mean and standard deviation of ``vector``'s cosines with the vectors."""
@@ -57,22 +48,44 @@ class Moments:
 
 
 class Background:
-    """The moments of one snapshot's passage and sentence vectors, computed on first use."""
+    """The moments of one snapshot's passage and sentence vectors.
 
-    def __init__(self, reader: CollectionReader) -> None:
+    Estimated once, by a background thread started here (``warm=False``: by the
+    first caller); whoever asks before the estimate is done waits for it.
+    """
+
+    def __init__(self, reader: CollectionReader, warm: bool = True) -> None:
         self._reader = reader
+        self._lock = threading.Lock()
+        self._moments: tuple[Moments | None, Moments | None] | None = None
+        if warm:
+            threading.Thread(target=self._warm, name="yinwen-moments", daemon=True).start()
 
-    @cached_property
+    def _warm(self) -> None:
+        try:
+            self._estimate()
+        except Exception as error:  # the first search retries and reports it
+            logger.info("estimating the collection's moments in the background failed: %s", error)
+
+    def _estimate(self) -> tuple[Moments | None, Moments | None]:
+        with self._lock:
+            if self._moments is None:
+                passages = Moments.of(self._reader.dense)
+                self._moments = (passages, Moments.of(self._reader.sentences) or passages)
+            return self._moments
+
+    @property
     def passages(self) -> Moments | None:
-        return Moments.of(self._reader.dense)
+        return self._estimate()[0]
 
-    @cached_property
+    @property
     def sentences(self) -> Moments | None:
-        return Moments.of(self._reader.sentences) or self.passages
+        return self._estimate()[1]
 
     def standardisers(self, vector: np.ndarray) -> tuple[Standardise, Standardise]:
         """For one query: cosine -> z against the passages, and against the sentences."""
-        return _standardiser(self.passages, vector), _standardiser(self.sentences, vector)
+        passages, sentences = self._estimate()
+        return _standardiser(passages, vector), _standardiser(sentences, vector)
 
 
 @dataclass(frozen=True)
