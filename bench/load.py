@@ -10,7 +10,9 @@ Clients speak Gradio's HTTP API (``POST /gradio_api/call/NAME``, then read the
 event stream) over one keep-alive connection and one session each, as a
 browser tab does (``--client raw``, the default); gradio_client (``--client
 gradio``) spends more CPU than the server itself — on 2 cores it measured the
-load generator, not yinwen. ``--new-sessions`` sends no session, as a script
+load generator, not yinwen. ``--client direct`` posts to Gradio's direct route
+(``/gradio_api/run/NAME``: the reply holds the result, no queue, no event
+stream), as a script using the README's curl example does. ``--new-sessions`` sends no session, as a script
 calling the REST API does: Gradio then builds a session state per request.
 
 Prints one table row: clients, seconds, requests, errors, requests/s, p50 and
@@ -86,6 +88,23 @@ class RawClient:
         return json.loads(rest.split("data: ", 1)[1])
 
 
+class DirectClient(RawClient):
+    """One request per call: ``POST /gradio_api/run/NAME`` answers with the result
+    (yinwen's /search and /ask run outside Gradio's queue)."""
+
+    def predict(self, *data: object, api_name: str) -> object:
+        name = api_name.strip("/")
+        body = json.dumps({"data": list(data), "session_hash": self.session_hash}).encode()
+        self.connection.request(
+            "POST", f"/gradio_api/run/{name}", body, {"Content-Type": "application/json"}
+        )
+        response = self.connection.getresponse()
+        payload = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"HTTP {response.status}: {payload[:100]!r}")
+        return json.loads(payload)["data"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=32)
@@ -93,7 +112,7 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=20000)
     parser.add_argument("--embedder", default="e5")
     parser.add_argument("--index", type=Path, default=None)
-    parser.add_argument("--client", choices=("raw", "gradio"), default="raw")
+    parser.add_argument("--client", choices=("raw", "direct", "gradio"), default="raw")
     parser.add_argument(
         "--new-sessions", action="store_true", help="raw client: no session (one per request)"
     )
@@ -122,11 +141,12 @@ def main() -> None:
         deadline = time.monotonic() + args.seconds
 
         def client_loop(number: int) -> None:
-            client: RawClient | Client = (
-                RawClient(url, not args.new_sessions)
-                if args.client == "raw"
-                else Client(url, verbose=False)
-            )
+            client: RawClient | Client
+            if args.client == "gradio":
+                client = Client(url, verbose=False)
+            else:
+                kind = DirectClient if args.client == "direct" else RawClient
+                client = kind(url, not args.new_sessions)
             turn = number * (len(questions) // args.clients + 1)
             while time.monotonic() < deadline:
                 with lock:

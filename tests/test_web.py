@@ -679,6 +679,8 @@ def test_auth_operators_and_login_throttling(
             Client(url, verbose=False)
         client = Client(url, auth=("writer", "writer-secret"), verbose=False)
         assert client.predict("职工之家", 1, api_name="/search")["results"]
+        direct = httpx.post(f"{url}/gradio_api/run/search", json={"data": ["职工之家", 1]})
+        assert direct.status_code in (401, 403)  # the direct route asks for a login too
 
         # wrong passwords: each one waits, and five lock the user out
         started = time.monotonic()
@@ -717,6 +719,10 @@ def test_auth_operators_and_login_throttling(
         context.close()
         config = httpx.get(f"{url}/config", cookies={c["name"]: c["value"] for c in cookies}).json()
         jar = {c["name"]: c["value"] for c in cookies}
+        direct = httpx.post(
+            f"{url}/gradio_api/run/search", json={"data": ["职工之家", 1]}, cookies=jar
+        )
+        assert direct.status_code == 200 and direct.json()["data"][0]["results"]
         documents = len(Client(url, auth=("boss", "boss-secret"), verbose=False).predict(
             "职工", 30, api_name="/search")["results"])  # fmt: skip
         for dependency in config["dependencies"]:
@@ -725,6 +731,13 @@ def test_auth_operators_and_login_throttling(
                 continue
             reply = _join(url, fn_index, [["fake"]] * len(dependency["inputs"]), jar)
             assert "已删除 1" not in reply
+            # Gradio's direct route runs any event by its index as well, outside the queue
+            direct = httpx.post(
+                f"{url}/gradio_api/run/predict",
+                json={"fn_index": fn_index, "data": [["fake"]] * len(dependency["inputs"])},
+                cookies=jar,
+            )
+            assert "已删除 1" not in direct.text
         after = Client(url, auth=("boss", "boss-secret"), verbose=False).predict(
             "职工", 30, api_name="/search"
         )

@@ -593,6 +593,7 @@ def test_rendering_keeps_template_syntax_inert() -> None:
 
 
 def test_app_over_a_fake_facade_serves_the_api() -> None:
+    import httpx
     from gradio_client import Client
 
     from ui.web import create_app
@@ -614,9 +615,13 @@ def test_app_over_a_fake_facade_serves_the_api() -> None:
         assert set(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == {
             "/search", "/ask"
         }  # fmt: skip
+        # outside Gradio's queue, a script's call is one request and one JSON reply
+        direct = httpx.post(f"{app.local_url}gradio_api/run/search", json={"data": ["合作", 1]})
+        assert direct.status_code == 200
+        assert direct.json()["data"][0]["results"][0]["file"] == "uploads/假文档.txt"
     finally:
         app.close()
-    assert fake.calls == ["search:团结", "ask:团结吗:extractive"]
+    assert fake.calls == ["search:团结", "ask:团结吗:extractive", "search:合作"]
     assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
 
 
