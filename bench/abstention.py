@@ -87,7 +87,7 @@ class Signals:
             yes |= self.dense >= settings.min_dense
         if settings.mixed_dense is not None:
             yes |= (self.coverage >= settings.mixed_coverage) & (self.dense >= settings.mixed_dense)
-        return yes.any(axis=1)
+        return np.asarray(yes.any(axis=1))
 
 
 def score(signals: Signals, settings: AbstentionSettings) -> tuple[float, float]:

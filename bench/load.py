@@ -64,7 +64,9 @@ class RawClient:
 
     def __init__(self, url: str, session: bool = True) -> None:
         parsed = urlparse(url)
-        self.connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=120)
+        self.connection = http.client.HTTPConnection(
+            parsed.hostname or "127.0.0.1", parsed.port, timeout=120
+        )
         self.session_hash = uuid.uuid4().hex[:11] if session else None
 
     def predict(self, *data: object, api_name: str) -> object:
