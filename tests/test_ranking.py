@@ -407,10 +407,22 @@ def test_moments_are_saved_with_the_index_and_dropped_when_it_changes(tmp_path: 
     expected = estimate_moments(np.arange(50), index.vectors)
     assert expected is not None
     assert np.allclose(mean, expected[0]) and np.allclose(covariance, expected[1])
+    saved = (tmp_path / f"dense{MOMENTS_SUFFIX}").read_bytes()
+    for damaged in (b"", saved[: len(saved) // 2]):  # a torn write: estimated, not an error
+        (tmp_path / f"dense{MOMENTS_SUFFIX}").write_bytes(damaged)
+        again = DenseIndex.load(tmp_path, 8, mapped=True).moments()
+        assert again is not None and np.allclose(again[0], expected[0])
+    (tmp_path / f"dense{MOMENTS_SUFFIX}").write_bytes(saved)
     writable = DenseIndex.load(tmp_path, 8)
     writable.add([99], np.ones((1, 8), dtype=np.float32))
     changed = writable.moments()
     assert changed is not None and not np.allclose(changed[0], expected[0])
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    writable.save(mixed)
+    (mixed / f"dense{MOMENTS_SUFFIX}").write_bytes(saved)  # 50 vectors' moments beside 51
+    reread = DenseIndex.load(mixed, 8, mapped=True).moments()  # not used: estimated
+    assert reread is not None and np.allclose(reread[0], changed[0])
     writable.remove([*range(50), 99])
     writable.save(tmp_path)
     assert not (tmp_path / f"dense{MOMENTS_SUFFIX}").exists()
