@@ -92,7 +92,7 @@ class RawClient:
 
 class DirectClient(RawClient):
     """One request per call: ``POST /gradio_api/run/NAME`` answers with the result
-    (yinwen's /search and /ask run outside Gradio's queue)."""
+    (Gradio's direct route, open because ``api_open`` is on: it skips the queue)."""
 
     def predict(self, *data: object, api_name: str) -> object:
         name = api_name.strip("/")
