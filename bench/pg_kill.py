@@ -24,6 +24,7 @@ import random
 import shutil
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -119,8 +120,9 @@ def main() -> None:
     print(
         f"| kill -9 of `yinwen ingest` into PostgreSQL at random moments (301 files) | "
         f"{args.kills} | {killed} killed mid-run; consistent (committed documents all there, "
-        f"none half there) after {consistent}/{args.kills}; {min(visible, default=0)}–{max(visible, default=0)} "
-        f"of {len(base_documents) + 301} documents visible (moments {min(moments, default=0):.1f}–"
+        f"none half there) after {consistent}/{args.kills}; documents visible after a kill: "
+        f"{', '.join(f'{count} ({times}×)' for count, times in sorted(Counter(visible).items()))} "
+        f"of {len(base_documents) + 301} (moments {min(moments, default=0):.1f}–"
         f"{max(moments, default=0):.1f} s of a {full.seconds:.1f} s run) | "
         f"{full.seconds:.0f} s per full run |"
     )
