@@ -36,6 +36,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,17 +70,19 @@ class RawClient:
         )
         self.session_hash = uuid.uuid4().hex[:11] if session else None
 
-    def predict(self, *data: object, api_name: str) -> object:
-        name = api_name.strip("/")
+    def post(self, route: str, data: tuple[object, ...]) -> Any:
+        """POST the inputs with this client's session; the JSON reply (HTTP 200 only)."""
         body = json.dumps({"data": list(data), "session_hash": self.session_hash}).encode()
-        self.connection.request(
-            "POST", f"/gradio_api/call/{name}", body, {"Content-Type": "application/json"}
-        )
+        self.connection.request("POST", route, body, {"Content-Type": "application/json"})
         response = self.connection.getresponse()
         payload = response.read()
         if response.status != 200:
             raise RuntimeError(f"HTTP {response.status}: {payload[:100]!r}")
-        event_id = json.loads(payload)["event_id"]
+        return json.loads(payload)
+
+    def predict(self, *data: object, api_name: str) -> object:
+        name = api_name.strip("/")
+        event_id = self.post(f"/gradio_api/call/{name}", data)["event_id"]
         self.connection.request("GET", f"/gradio_api/call/{name}/{event_id}")
         response = self.connection.getresponse()
         stream = response.read().decode("utf-8")
@@ -95,16 +98,7 @@ class DirectClient(RawClient):
     (Gradio's direct route, open because ``api_open`` is on: it skips the queue)."""
 
     def predict(self, *data: object, api_name: str) -> object:
-        name = api_name.strip("/")
-        body = json.dumps({"data": list(data), "session_hash": self.session_hash}).encode()
-        self.connection.request(
-            "POST", f"/gradio_api/run/{name}", body, {"Content-Type": "application/json"}
-        )
-        response = self.connection.getresponse()
-        payload = response.read()
-        if response.status != 200:
-            raise RuntimeError(f"HTTP {response.status}: {payload[:100]!r}")
-        return json.loads(payload)["data"]
+        return self.post(f"/gradio_api/run/{api_name.strip('/')}", data)["data"]
 
 
 def main() -> None:
