@@ -25,6 +25,7 @@ from corpus.ingest import (
     IngestReport,
     IngestSettings,
     discover,
+    file_signature,
     hash_file,
     path_key,
 )
@@ -155,7 +156,7 @@ class Collection:
                 progress=(lambda d, t, _p: progress(d, t, "读取文件")) if progress else None,
             )
             self._update_indexes(staged, model, report, progress)
-            self._record(staged, model, embedder_name, fingerprint)
+            self._record(staged, model, embedder_name, fingerprint, report)
             staged.manifest = staged.manifest.replace(
                 failed=_failed_table(staged.manifest.failed, report, settings)
             )
@@ -171,7 +172,9 @@ class Collection:
             self._check_writer_embedder(staged, model)
             report = remove_documents(targets, staged.store)
             self._update_indexes(staged, model, report, None)
-            staged.manifest = staged.manifest.replace(documents=_document_table(staged.store))
+            staged.manifest = staged.manifest.replace(
+                documents=_document_table(staged.store, staged.manifest)
+            )
         return report
 
     def upsert_texts(
@@ -215,7 +218,9 @@ class Collection:
                     if doc_id in known:
                         report.removed_passage_ids.extend(staged.store.remove_document(doc_id))
             self._update_indexes(staged, model, report, None)
-            staged.manifest = staged.manifest.replace(documents=_document_table(staged.store))
+            staged.manifest = staged.manifest.replace(
+                documents=_document_table(staged.store, staged.manifest)
+            )
 
     def _resolve_embedder(
         self, embedder: str | Embedder | None, manifest: Manifest
@@ -257,19 +262,30 @@ class Collection:
                 + _rebuild_hint(self.location, name)
             )
 
-    def _record(self, staged: StagedWrite, model: Embedder, name: str, fingerprint: Any) -> None:
+    def _record(
+        self,
+        staged: StagedWrite,
+        model: Embedder,
+        name: str,
+        fingerprint: Any,
+        report: IngestReport | None = None,
+    ) -> None:
         """Write what the manifest must know about this generation."""
         staged.manifest = staged.manifest.replace(
             embedder=EmbedderRecord(name, model.id, model.dimension),
             ingest=fingerprint or IngestSettings().fingerprint(),
             bm25=BM25Record(TOKENIZER_ID, 1.2, 0.75),
-            documents=_document_table(staged.store),
+            documents=_document_table(staged.store, staged.manifest, report),
         )
 
     def _unchanged_report(
         self, targets: list[Path], manifest: Manifest, settings: IngestSettings
     ) -> IngestReport | None:
-        """A report without touching the index if no given file is new or changed."""
+        """A report without touching the index if no given file is new or changed.
+
+        A file whose stat is the one recorded when it was read is not read
+        again (see corpus.ingest.file_signature); any other is hashed.
+        """
         files, problems = discover(targets)
         by_path = {d.path: (doc_id, d) for doc_id, d in manifest.documents.items()}
         failed = manifest.failed
@@ -277,6 +293,10 @@ class Collection:
         for path in files:
             key = path_key(path)
             known = by_path.get(key)
+            signature = file_signature(path) if known is not None else None
+            if known is not None and signature and signature == known[1].signature:
+                report.results.append(FileResult(key, "unchanged", doc_id=known[0]))
+                continue
             digest = hash_file(path, settings.max_file_bytes)
             if known is not None and digest == known[1].content_hash:
                 report.results.append(FileResult(key, "unchanged", doc_id=known[0]))
@@ -578,8 +598,30 @@ def _failure_key(path: Path, settings: IngestSettings) -> str | None:
     return f"size={stat.st_size} mtime={stat.st_mtime_ns}"
 
 
-def _document_table(store: CorpusWrites) -> dict[str, DocumentRecord]:
-    return {
-        d.doc_id: DocumentRecord(d.path, d.content_hash, d.text_hash, d.passages, d.sections)
-        for d in store.documents()
+def _document_table(
+    store: CorpusWrites, previous: Manifest, report: IngestReport | None = None
+) -> dict[str, DocumentRecord]:
+    """The manifest's table of the stored documents.
+
+    A document's file signature comes from this ingest's report when it read
+    (or hashed) the file, else from the previous table if the bytes it
+    describes are still the stored ones; otherwise it is left unknown.
+    """
+    read_now = {
+        r.path: r.signature
+        for r in (report.results if report else [])
+        if r.status in {"added", "updated", "unchanged"}
     }
+    table = {}
+    for d in store.documents():
+        before = previous.documents.get(d.doc_id)
+        if d.path in read_now:
+            signature = read_now[d.path] or ""
+        elif before is not None and before.content_hash == d.content_hash:
+            signature = before.signature
+        else:
+            signature = ""
+        table[d.doc_id] = DocumentRecord(
+            d.path, d.content_hash, d.text_hash, d.passages, d.sections, signature
+        )
+    return table

@@ -61,6 +61,10 @@ class DocumentRecord:
     text_hash: str
     passages: int = 0
     sections: int = 0
+    # The file's size, mtime and ctime when its bytes were read
+    # (corpus.ingest.file_signature); "" when unknown. The same signature
+    # means unchanged without reading the file again.
+    signature: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,7 @@ class Manifest:
                     text_hash=entry.get("text_hash", ""),
                     passages=int(entry.get("passages", 0)),
                     sections=int(entry.get("sections", 0)),
+                    signature=str(entry.get("signature") or ""),
                 )
                 for doc_id, entry in (data.get("documents") or {}).items()
             },
@@ -155,6 +160,7 @@ class Manifest:
                 "text_hash": d.text_hash,
                 "passages": d.passages,
                 "sections": d.sections,
+                **({"signature": d.signature} if d.signature else {}),
             }
             for doc_id, d in self.documents.items()
         }

@@ -13,9 +13,11 @@ import hashlib
 import logging
 import os
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 from typing import Protocol
 
 from .cleaning import CLEANER_VERSION, clean_text
@@ -76,6 +78,8 @@ class FileResult:
     passages: int = 0
     sections: int = 0
     warnings: list[DocumentWarning] = field(default_factory=list)
+    # The file's stat before it was read (see file_signature); not reported to users.
+    signature: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -395,6 +399,33 @@ def hash_file(path: Path, max_bytes: int) -> str | None:
         return None
 
 
+# A file modified this recently may change again within its file system's
+# timestamp granularity (whole seconds on some) without its stat changing.
+_RACY_SECONDS = 2
+
+
+def file_signature(path: Path) -> str | None:
+    """Size, modification and change time of a regular file, or None.
+
+    Taken *before* a file is read and recorded with its document, it lets a
+    re-ingest recognise an unchanged file without reading it (as git and rsync
+    do). The change time (ctime) cannot be set by tools that preserve mtime,
+    so content replaced at the same size and mtime still shows. None for a
+    file modified in the last two seconds (it might change again unseen: the
+    "racy" case), gone, or not a regular file; then the file is hashed.
+    """
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    if not S_ISREG(stat.st_mode):
+        return None
+    now = time.time_ns()
+    if now - max(stat.st_mtime_ns, stat.st_ctime_ns) < _RACY_SECONDS * 1_000_000_000:
+        return None
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}"
+
+
 def ingest(
     paths: Iterable[Path],
     store: DocumentStore,
@@ -418,8 +449,9 @@ def ingest(
         key = path_key(path)
         stored = known.get(key)
         doc_id = stored[0] if stored else document_id(key)
+        signature = file_signature(path)  # before reading: a later change then shows
         if stored and not reprocess and hash_file(path, settings.max_file_bytes) == stored[1]:
-            report.results.append(FileResult(key, "unchanged", doc_id=doc_id))
+            report.results.append(FileResult(key, "unchanged", doc_id=doc_id, signature=signature))
             continue
         try:
             document = build_document(path, settings)
@@ -440,6 +472,7 @@ def ingest(
             passages=len(document.passages),
             sections=len(document.sections),
             warnings=document.warnings,
+            signature=signature,
         )
         if stored and stored[2] == document.text_hash and not reprocess:
             store.update_content_hash(doc_id, document.content_hash)

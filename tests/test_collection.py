@@ -301,6 +301,67 @@ def test_reingesting_an_unchanged_folder_with_failures_writes_nothing(
     assert len(third.failed) == 1 and third.summary()["added"] == 1
 
 
+def test_an_unchanged_folder_is_recognised_by_its_stat_without_reading_the_files(
+    tmp_path: Path, location: Path | str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    collection_module = importlib.import_module("collection.collection")
+    # (corpus re-exports a function named ingest, so import the module by name)
+    monkeypatch.setattr(
+        importlib.import_module("corpus.ingest"), "_RACY_SECONDS", 0
+    )  # files written just now count
+    docs = tmp_path / "docs"
+    paths = _write_docs(docs, 4)
+    collection = Collection(location)
+    collection.ingest([docs], embedder="hash")
+    generation = collection.version()
+    recorded = collection.backend.read_manifest().documents.values()
+    assert all(d.signature for d in recorded)
+
+    hashed: list[Path] = []
+    real_hash = collection_module.hash_file
+
+    def counting_hash(path: Path, max_bytes: int) -> str | None:
+        hashed.append(path)
+        return real_hash(path, max_bytes)
+
+    monkeypatch.setattr(collection_module, "hash_file", counting_hash)
+    again = collection.ingest([docs], embedder="hash")
+    assert again.summary()["unchanged"] == 4 and hashed == []
+    assert collection.version() == generation
+
+    # new bytes of the same size with the old mtime put back (cp -p, tar -x):
+    # the change time still differs, so the file is read and re-ingested
+    before = paths[0].stat()
+    text = paths[0].read_text(encoding="utf-8")
+    paths[0].write_text(text.replace("文档0", "文件0"), encoding="utf-8")
+    os.utime(paths[0], ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert paths[0].stat().st_size == before.st_size
+    third = collection.ingest([docs], embedder="hash")
+    assert third.summary()["updated"] == 1 and third.summary()["unchanged"] == 3
+    assert collection.version() != generation
+    # the others kept their signatures through that write; the changed one has a new one
+    hashed.clear()
+    fourth = collection.ingest([docs], embedder="hash")
+    assert fourth.summary()["unchanged"] == 4 and hashed == []
+
+
+def test_a_file_written_moments_ago_is_hashed_not_trusted_by_its_stat(tmp_path: Path) -> None:
+    """Within the file system's timestamp granularity a second write may leave
+    size and mtime as they were; such a file gets no signature."""
+    from corpus.ingest import file_signature
+
+    path = tmp_path / "new.txt"
+    path.write_text("刚写的。", encoding="utf-8")
+    assert file_signature(path) is None
+    old = time.time() - 60
+    os.utime(path, (old, old))
+    assert file_signature(path) is None  # the change time is still now
+    assert file_signature(tmp_path) is None  # not a regular file
+    assert file_signature(tmp_path / "gone.txt") is None
+
+
 def test_a_snapshot_keeps_reading_its_mapped_vectors_after_later_ingests(tmp_path: Path) -> None:
     """Readers map the vector files; an ingest writes a new generation and deletes the
     old one, and a search still running on the old snapshot reads what it opened."""
