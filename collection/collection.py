@@ -55,7 +55,7 @@ from .backend import (
     open_backend,
 )
 from .directory import IndexDirectory
-from .errors import CollectionError
+from .errors import CollectionError, SnapshotMoved
 from .manifest import BM25Record, DocumentRecord, EmbedderRecord, FailedFile, Manifest
 
 logger = logging.getLogger(__name__)
@@ -413,6 +413,15 @@ class Collection:
 
     def reader(self, embedder: Embedder | None = None) -> CollectionReader:
         """Open the live state for searching (loads the embedder it was built with)."""
+        for _ in range(3):
+            try:
+                return self._open_reader(embedder)
+            except SnapshotMoved:
+                continue  # a write committed meanwhile: read its manifest instead
+        return self._open_reader(embedder)
+
+    def _open_reader(self, embedder: Embedder | None) -> CollectionReader:
+        # One manifest read: the generation opened is the one it names.
         manifest = self.backend.read_manifest()
         if manifest.empty:
             raise CollectionError(

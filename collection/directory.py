@@ -32,7 +32,7 @@ from corpus.store import CORPUS_DB, CorpusStore
 from embeddings.dense import SENTENCES_NAME, DenseIndex
 from embeddings.sparse import BM25Index
 
-from .errors import CollectionError
+from .errors import CollectionError, SnapshotMoved
 from .manifest import FORMAT_VERSION, Manifest, package_version
 
 logger = logging.getLogger(__name__)
@@ -72,12 +72,16 @@ class IndexDirectory:
             )
         return Manifest.from_dict(data)
 
-    def live_generation(self) -> Path | None:
-        generation = self.read_manifest().generation
+    def live_generation(self, manifest: Manifest | None = None) -> Path | None:
+        """The directory of the generation ``manifest`` names (by default the one
+        the manifest on disk names now)."""
+        generation = (manifest or self.read_manifest()).generation
         if not generation:
             return None
         path = self.path / generation
         if not path.is_dir():
+            if manifest is not None and self.read_manifest().generation != generation:
+                raise SnapshotMoved(f"{generation} was replaced while opening {self.path}")
             raise CollectionError(
                 f"索引目录缺少 {generation}; rebuild with: yinwen ingest --rebuild "
                 f"--index {self.path} PATH..."

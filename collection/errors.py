@@ -9,3 +9,8 @@ class CollectionError(Exception):
 
 class ConnectionLost(CollectionError):
     """The database connection broke mid-read; running the read again may succeed."""
+
+
+class SnapshotMoved(CollectionError):
+    """A write committed between reading the manifest and opening the generation it
+    named (which that write removed); reading the manifest again finds the new one."""

@@ -45,7 +45,7 @@ class LocalBackend:
             yield staged
 
     def open_parts(self, manifest: Manifest, dimension: int) -> SnapshotParts:
-        generation = self.directory.live_generation()
+        generation = self.directory.live_generation(manifest)
         if generation is None:
             raise CollectionError(
                 f"no collection at {self.location}; build it with: yinwen ingest --index "

@@ -362,6 +362,28 @@ def test_a_file_written_moments_ago_is_hashed_not_trusted_by_its_stat(tmp_path: 
     assert file_signature(tmp_path / "gone.txt") is None
 
 
+def test_a_reader_opening_while_a_write_replaces_its_generation_opens_the_new_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The manifest is read once per open; if the generation it named is gone
+    (a write committed and removed it meanwhile), the open starts again."""
+    docs = tmp_path / "docs"
+    _write_docs(docs, 3)
+    collection = Collection(tmp_path / "index")
+    collection.ingest([docs], embedder="hash")
+    stale = collection.backend.read_manifest()
+    _write_docs(tmp_path / "more", 2, seed=1)
+    for _ in range(2):  # the second write removes the generation `stale` names
+        collection.ingest([docs, tmp_path / "more"], embedder="hash", rebuild=True)
+    assert not (tmp_path / "index" / str(stale.generation)).exists()
+    fresh = collection.backend.read_manifest()
+    answers = iter([stale])
+    monkeypatch.setattr(collection.backend, "read_manifest", lambda: next(answers, fresh))
+    reader = collection.reader(HashEmbedder())
+    assert reader.manifest.generation == fresh.generation
+    assert len(reader.store.documents()) == 5
+
+
 def test_a_snapshot_keeps_reading_its_mapped_vectors_after_later_ingests(tmp_path: Path) -> None:
     """Readers map the vector files; an ingest writes a new generation and deletes the
     old one, and a search still running on the old snapshot reads what it opened."""
