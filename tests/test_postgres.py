@@ -325,6 +325,34 @@ def test_the_cli_takes_a_database_url(new_database, monkeypatch: pytest.MonkeyPa
     assert "cannot connect to PostgreSQL" in result.output and "Traceback" not in result.output
 
 
+def test_an_hnsw_build_asks_its_transaction_for_the_memory_its_graph_needs(
+    new_database, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Past the server's default 64 MB pgvector builds the graph on disk, many times
+    slower: the build sets maintenance_work_mem for its own transaction, capped."""
+    from collection.postgres import indexes
+
+    assert indexes.graph_mb(200_000, 512) > indexes.graph_mb(80_000, 512) > 64
+    url = new_database()
+    Collection(url).ingest([SAMPLES], embedder="hash")
+    backend = Collection(url).backend
+    for graph, cap, expected in ((300, 1024, "300MB"), (5000, 1024, "1GB")):
+        monkeypatch.setattr(indexes, "graph_mb", lambda count, dimension, mb=graph: mb)
+        monkeypatch.setattr(indexes, "HNSW_BUILD_MB", cap)
+        with backend.writer() as staged:  # type: ignore[attr-defined]
+            dense = staged.dense(HashEmbedder().dimension)
+            dense.update_search_index(threshold=0)
+            shown = staged.writes.rows("SHOW maintenance_work_mem")[0][0]
+            assert shown == expected
+            assert staged.writes.rows(
+                "SELECT 1 FROM pg_indexes WHERE indexname = 'passage_vectors_hnsw'"
+            )
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:  # it ended with the transaction
+        assert connection.execute("SHOW maintenance_work_mem").fetchone()[0] == "64MB"
+
+
 def test_an_hnsw_index_above_the_threshold_finds_what_the_scan_finds(new_database) -> None:  # type: ignore[no-untyped-def]
     """The HNSW index is built above the threshold and dropped below it; with it,
     an unfiltered search (forced onto the index: the planner prefers a scan of

@@ -33,7 +33,20 @@ from .connection import Database
 # ~15 ms (bench/pgvector_scan.py, docs/BENCHMARKS.md).
 HNSW_THRESHOLD = int(os.environ.get("YINWEN_PG_HNSW_THRESHOLD", "50000"))
 HNSW_M = 32
+# pgvector builds an HNSW graph many times faster when all of it fits in
+# maintenance_work_mem (the server's default, 64 MB, holds ~25,000 vectors of 512
+# dimensions; past that the build goes to disk). A build asks its transaction for
+# what the graph needs, up to this many MB (docs/DEPLOYMENT.md).
+HNSW_BUILD_MB = int(os.environ.get("YINWEN_PG_BUILD_MEMORY_MB", "1024"))
 _BATCH = 2000
+
+
+def graph_mb(count: int, dimension: int) -> int:
+    """About what pgvector's in-memory HNSW graph of ``count`` vectors takes: each
+    element's values (4 bytes a dimension), its base-layer links (2 m) and upper
+    layers, with its bookkeeping; a fifth more for safety."""
+    per_vector = dimension * 4 + 2 * HNSW_M * 8 * 1.25 + 150
+    return max(64, math.ceil(count * per_vector * 1.2 / 2**20))
 
 
 def vector_literal(vector: np.ndarray) -> str:
@@ -164,7 +177,11 @@ class PostgresVectorIndex:
     def update_search_index(self, threshold: int = HNSW_THRESHOLD) -> None:
         """An HNSW index above ``threshold`` vectors, none below (as the local index)."""
         name = f"{self.table}_hnsw"
-        if len(self) > threshold:
+        count = len(self)
+        if count > threshold:
+            memory = min(graph_mb(count, self.dimension), HNSW_BUILD_MB)
+            # SET LOCAL: for this ingest's transaction only (no effect if the index exists)
+            self.database.execute(f"SET LOCAL maintenance_work_mem = '{memory}MB'")
             self.database.execute(
                 f"CREATE INDEX IF NOT EXISTS {name} ON {self.table} "
                 f"USING hnsw (embedding vector_ip_ops) WITH (m = {HNSW_M})"
