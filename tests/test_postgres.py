@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from collection import Collection, CollectionError
+from collection import Collection, CollectionError, TextRecord
 from embeddings import HashEmbedder
 from qa.evaluation import evaluate, load_questions
 from qa.facade import QA
@@ -78,6 +78,50 @@ def test_both_backends_give_the_same_results(both: tuple[QA, QA], query: str) ->
         _scored(local, local.reader().dense_search(query, 20)),
         tolerance=1e-3,
     )
+
+
+def test_packed_postings_follow_every_write(tmp_path: Path, new_database) -> None:  # type: ignore[no-untyped-def]
+    """A BM25 search reads each term's postings packed in one row; after adds,
+    updates and removals those rows are exactly what packing the postings anew
+    gives, and searches match the local index's."""
+    import shutil
+
+    import psycopg
+
+    from collection.postgres.schema import TERM_POSTINGS_SELECT
+
+    docs = tmp_path / "docs"
+    shutil.copytree(SAMPLES, docs)
+    url, local = new_database(), tmp_path / "local"
+    files = sorted(p for p in docs.iterdir() if p.suffix in {".txt", ".md", ".html"})
+    for step in range(3):
+        if step == 1:  # a file changed and one gone
+            files[0].write_text(
+                files[0].read_text(encoding="utf-8") + "\n\n新增的一段：工匠精神代代相传。",
+                encoding="utf-8",
+            )
+            files[1].unlink()
+        for where in (url, local):
+            Collection(where).ingest([docs], embedder="hash")
+            if step == 2:
+                Collection(where).upsert_texts(
+                    [TextRecord("x1", "工匠精神是职业精神的重要组成。", {})], embedder="hash"
+                )
+        with psycopg.connect(url) as connection:
+            stored = connection.execute(
+                "SELECT term, postings FROM bm25_term_postings ORDER BY term"
+            ).fetchall()
+            packed = connection.execute(
+                f"{TERM_POSTINGS_SELECT} GROUP BY p.term ORDER BY p.term"
+            ).fetchall()
+        assert stored == packed and len(stored) > 100
+        for query in ("工匠精神", "新增的一段", "劳模精神 职工"):
+            database_qa, local_qa = QA.open(url), QA.open(local)
+            _assert_same_ranking(
+                _scored(database_qa, database_qa.reader().sparse_search(query, 20)),
+                _scored(local_qa, local_qa.reader().sparse_search(query, 20)),
+                tolerance=1e-4,
+            )
 
 
 def _assert_same_ranking(
@@ -303,6 +347,32 @@ def test_a_schema_from_a_newer_yinwen_is_refused(new_database) -> None:  # type:
         connection.execute("INSERT INTO yinwen_schema (version) VALUES (99)")
     with pytest.raises(CollectionError, match=r"schema version 99.*upgrade yinwen"):
         Collection(url)
+
+
+def test_a_collection_written_before_packed_postings_gets_them_when_opened(
+    new_database, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Migration 3 packs the postings an older yinwen wrote (schema 2, no packed rows)."""
+    import psycopg
+
+    from collection.postgres import schema
+
+    url = new_database()
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(
+        "collection.postgres.indexes.PostgresTermIndex.refresh_term_postings", lambda self: None
+    )
+    Collection(url).ingest([SAMPLES], embedder="hash")
+    with psycopg.connect(url, autocommit=True) as connection:
+        assert connection.execute("SELECT max(version) FROM yinwen_schema").fetchone()[0] == 2
+        assert connection.execute("SELECT to_regclass('bm25_term_postings')").fetchone()[0] is None
+    monkeypatch.undo()
+    qa = QA.open(url)
+    assert qa.search("劳模精神", top_k=3).results
+    with psycopg.connect(url, autocommit=True) as connection:
+        assert connection.execute("SELECT max(version) FROM yinwen_schema").fetchone()[0] == 3
+        terms = connection.execute("SELECT count(*) FROM bm25_term_postings").fetchone()[0]
+        assert terms == connection.execute("SELECT count(*) FROM bm25_terms").fetchone()[0] > 100
 
 
 def test_the_cli_takes_a_database_url(new_database, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

@@ -63,9 +63,11 @@ class PostgresStaged:
         return PostgresTermIndex(self.writes)
 
     def save_indexes(self, dense: Any, sentences: Any, sparse: Any) -> None:
-        """Rows are written as they come; what is left is the HNSW decision."""
+        """Rows are written as they come; what is left is the HNSW decision and the
+        packed postings of the terms this write changed."""
         dense.update_search_index()
         sentences.update_search_index()
+        sparse.refresh_term_postings()
 
 
 class PostgresBackend:

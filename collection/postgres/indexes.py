@@ -26,6 +26,7 @@ from embeddings.dense import SENTENCE_SLOTS, estimate_moments
 from embeddings.sparse import K1, B
 
 from .connection import Database
+from .schema import TERM_POSTINGS_SELECT
 
 # Vectors above which an HNSW index is built; below it, an exact scan is fast enough
 # and has perfect recall. pgvector scans ~1.7 ms per 1,000 384-dimension vectors on
@@ -39,6 +40,10 @@ HNSW_M = 32
 # what the graph needs, up to this many MB (docs/DEPLOYMENT.md).
 HNSW_BUILD_MB = int(os.environ.get("YINWEN_PG_BUILD_MEMORY_MB", "1024"))
 _BATCH = 2000
+# A write touching more terms than this rebuilds every term's packed postings.
+_REBUILD_ALL_TERMS = 20_000
+# One posting as packed in bm25_term_postings (schema.TERM_POSTINGS_SELECT).
+POSTING = np.dtype([("id", ">i8"), ("tf", ">f4"), ("length", ">i4")])
 
 
 def graph_mb(count: int, dimension: int) -> int:
@@ -205,6 +210,8 @@ class PostgresTermIndex:
         self.frequencies = frequencies or {}
         self.count = count
         self.average_length = average_length
+        # Terms whose packed postings a write must rebuild (refresh_term_postings).
+        self.touched: set[str] = set()
 
     @classmethod
     def load(cls, database: Database) -> PostgresTermIndex:
@@ -235,30 +242,30 @@ class PostgresTermIndex:
         weights = {t: float(w) for t, w in Counter(tokens).items() if self.idf(t) > 0}
         if not weights or top_k <= 0 or (allowed is not None and not len(allowed)):
             return []
-        terms = list(weights)
-        restrict = "AND p.passage_id = ANY(%(allowed)s)" if allowed is not None else ""
+        # One packed row per query term, scored here as the local index scores
+        # (float32 counts and lengths, the same formula), so both backends rank alike.
         rows = self.database.rows(
-            "SELECT p.passage_id, sum(q.weight * q.idf * p.tf * %(k1)s / "
-            "(p.tf + %(k1b)s * (1 - %(b)s + %(b)s * l.length / %(average)s))) AS score "
-            "FROM unnest(%(terms)s::text[], %(weights)s::float8[], %(idfs)s::float8[]) "
-            "AS q(term, weight, idf) "
-            "JOIN bm25_postings p ON p.term = q.term "
-            "JOIN bm25_passages l ON l.passage_id = p.passage_id "
-            f"WHERE true {restrict} "
-            "GROUP BY p.passage_id ORDER BY score DESC, p.passage_id LIMIT %(limit)s",
-            {
-                "k1": K1 + 1,
-                "k1b": K1,
-                "b": B,
-                "average": self.average_length,
-                "terms": terms,
-                "weights": [weights[t] for t in terms],
-                "idfs": [self.idf(t) for t in terms],
-                "allowed": [int(i) for i in allowed] if allowed is not None else None,
-                "limit": int(top_k),
-            },
+            "SELECT term, postings FROM bm25_term_postings WHERE term = ANY(%s)",
+            (list(weights),),
+            binary=True,
         )
-        return [(int(key), float(score)) for key, score in rows]
+        ids_parts, score_parts = [], []
+        for term, packed in rows:
+            postings = np.frombuffer(packed, dtype=POSTING)
+            tf = postings["tf"].astype(np.float32)
+            lengths = postings["length"].astype(np.float32)
+            denominator = tf + K1 * (1 - B + B * lengths / self.average_length)
+            ids_parts.append(postings["id"].astype(np.int64))
+            score_parts.append(weights[term] * self.idf(term) * tf * (K1 + 1) / denominator)
+        if not ids_parts:
+            return []
+        ids, where = np.unique(np.concatenate(ids_parts), return_inverse=True)
+        scores = np.bincount(where, weights=np.concatenate(score_parts), minlength=len(ids))
+        if allowed is not None:
+            keep = np.isin(ids, np.asarray([int(i) for i in allowed], dtype=np.int64))
+            ids, scores = ids[keep], scores[keep]
+        best = np.lexsort((ids, -scores))[:top_k]  # by score, then by passage id
+        return [(int(ids[i]), float(scores[i])) for i in best]
 
     def term_matches(self, tokens: Sequence[str], ids: Sequence[int]) -> np.ndarray:
         matrix = np.zeros((len(ids), len(tokens)), dtype=bool)
@@ -301,6 +308,7 @@ class PostgresTermIndex:
         self.remove(ids)
         pairs = zip(ids, token_lists, strict=True)
         while batch := list(islice(pairs, _BATCH)):
+            self.touched.update(term for _, tokens in batch for term in tokens)
             self.database.copy_rows(
                 "bm25_postings",
                 ["term", "passage_id", "tf"],
@@ -327,12 +335,34 @@ class PostgresTermIndex:
         if not len(ids):
             return
         keys = [int(i) for i in ids]
-        self.database.execute(
+        gone = self.database.rows(
             "UPDATE bm25_terms t SET df = t.df - g.n FROM (SELECT term, count(*) AS n "
             "FROM bm25_postings WHERE passage_id = ANY(%s) GROUP BY term) g "
-            "WHERE t.term = g.term",
+            "WHERE t.term = g.term RETURNING t.term",
             (keys,),
         )
+        self.touched.update(row[0] for row in gone)
         self.database.execute("DELETE FROM bm25_terms WHERE df <= 0")
         self.database.execute("DELETE FROM bm25_postings WHERE passage_id = ANY(%s)", (keys,))
         self.database.execute("DELETE FROM bm25_passages WHERE passage_id = ANY(%s)", (keys,))
+
+    def refresh_term_postings(self) -> None:
+        """Rebuild the packed postings of every term this write added or removed
+        postings of (all of them, in one pass, when that is most terms)."""
+        if not self.touched:
+            return
+        if len(self.touched) > _REBUILD_ALL_TERMS:
+            self.database.execute("DELETE FROM bm25_term_postings")
+            self.database.execute(
+                f"INSERT INTO bm25_term_postings (term, postings) {TERM_POSTINGS_SELECT} "
+                "GROUP BY p.term"
+            )
+        else:
+            terms = sorted(self.touched)
+            self.database.execute("DELETE FROM bm25_term_postings WHERE term = ANY(%s)", (terms,))
+            self.database.execute(
+                f"INSERT INTO bm25_term_postings (term, postings) {TERM_POSTINGS_SELECT} "
+                "WHERE p.term = ANY(%s) GROUP BY p.term",
+                (terms,),
+            )
+        self.touched.clear()

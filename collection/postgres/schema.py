@@ -16,6 +16,14 @@ from typing import Any
 from ..errors import CollectionError
 from .connection import first_line, mask_url, psycopg_module
 
+# One term's postings as one bytea: (passage id int8, tf float4, passage length int4)
+# per posting, big-endian, by passage id (the record indexes.POSTING reads).
+TERM_POSTINGS_SELECT = (
+    "SELECT p.term, string_agg(int8send(p.passage_id) || float4send(p.tf) || "
+    "int4send(l.length), ''::bytea ORDER BY p.passage_id) "
+    "FROM bm25_postings p JOIN bm25_passages l ON l.passage_id = p.passage_id"
+)
+
 # pg_advisory_xact_lock keys: one for schema changes, one for writers.
 SCHEMA_LOCK = 0x79696E77656E0001
 WRITE_LOCK = 0x79696E77656E0002
@@ -109,6 +117,16 @@ MIGRATIONS: list[str] = [
     ALTER TABLE passages ADD COLUMN citation jsonb NOT NULL DEFAULT '{}';
     ALTER TABLE passages ADD COLUMN speakers text NOT NULL DEFAULT '';
     """,
+    # 3: each term's postings packed in one value (indexes.TERM_POSTINGS), so that a
+    # BM25 search reads one row per query term instead of joining thousands of
+    # postings scattered over the table (270 ms a search at 81k passages).
+    """
+    CREATE TABLE bm25_term_postings (term text PRIMARY KEY, postings bytea NOT NULL);
+    ALTER TABLE bm25_term_postings ALTER COLUMN postings SET STORAGE EXTERNAL;
+    """
+    + "INSERT INTO bm25_term_postings (term, postings) "
+    + TERM_POSTINGS_SELECT
+    + " GROUP BY p.term;",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
