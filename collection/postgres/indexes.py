@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from itertools import islice
 
@@ -42,6 +43,8 @@ HNSW_BUILD_MB = int(os.environ.get("YINWEN_PG_BUILD_MEMORY_MB", "1024"))
 _BATCH = 2000
 # A write touching more terms than this rebuilds every term's packed postings.
 _REBUILD_ALL_TERMS = 20_000
+# Bytes of packed postings a snapshot keeps in memory (PostgresTermIndex._postings).
+_CACHED_BYTES = 32 * 2**20
 # One posting as packed in bm25_term_postings (schema.TERM_POSTINGS_SELECT).
 POSTING = np.dtype([("id", ">i8"), ("tf", ">f4"), ("length", ">i4")])
 
@@ -212,6 +215,8 @@ class PostgresTermIndex:
         self.average_length = average_length
         # Terms whose packed postings a write must rebuild (refresh_term_postings).
         self.touched: set[str] = set()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     @classmethod
     def load(cls, database: Database) -> PostgresTermIndex:
@@ -244,14 +249,8 @@ class PostgresTermIndex:
             return []
         # One packed row per query term, scored here as the local index scores
         # (float32 counts and lengths, the same formula), so both backends rank alike.
-        rows = self.database.rows(
-            "SELECT term, postings FROM bm25_term_postings WHERE term = ANY(%s)",
-            (list(weights),),
-            binary=True,
-        )
         ids_parts, score_parts = [], []
-        for term, packed in rows:
-            postings = np.frombuffer(packed, dtype=POSTING)
+        for term, postings in self._postings(list(weights)).items():
             tf = postings["tf"].astype(np.float32)
             lengths = postings["length"].astype(np.float32)
             denominator = tf + K1 * (1 - B + B * lengths / self.average_length)
@@ -272,16 +271,37 @@ class PostgresTermIndex:
         known = [t for t in tokens if t in self.frequencies]
         if not len(ids) or not known:
             return matrix
-        rows = self.database.rows(
-            "SELECT term, passage_id FROM bm25_postings "
-            "WHERE term = ANY(%s) AND passage_id = ANY(%s)",
-            (known, [int(i) for i in ids]),
-        )
-        row_of = {int(i): n for n, i in enumerate(ids)}
-        column_of = {t: n for n, t in enumerate(tokens)}
-        for term, passage_id in rows:
-            matrix[row_of[int(passage_id)], column_of[term]] = True
+        wanted = np.asarray([int(i) for i in ids], dtype=np.int64)
+        postings = self._postings(known)
+        for column, token in enumerate(tokens):
+            if token in postings:
+                matrix[:, column] = np.isin(wanted, postings[token]["id"].astype(np.int64))
         return matrix
+
+    def _postings(self, terms: list[str]) -> dict[str, np.ndarray]:
+        """The packed postings (records of :data:`POSTING`) of those ``terms`` that
+        have any. The terms read last are kept (up to 32 MB): a search reads each
+        query term twice (scores, then which candidates hold it), and the next
+        question often shares words. A write clears them."""
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for term in terms:
+                if term in self._cache:
+                    self._cache.move_to_end(term)
+                    found[term] = self._cache[term]
+        missing = [t for t in terms if t not in found]
+        if missing:
+            rows = self.database.rows(
+                "SELECT term, postings FROM bm25_term_postings WHERE term = ANY(%s)",
+                (missing,),
+                binary=True,
+            )
+            with self._lock:
+                for term, packed in rows:
+                    found[term] = self._cache[term] = np.frombuffer(packed, dtype=POSTING)
+                while sum(a.nbytes for a in self._cache.values()) > _CACHED_BYTES:
+                    self._cache.popitem(last=False)
+        return found
 
     def passages_with_all(self, tokens: Sequence[str], limit: int = 200) -> list[int]:
         """Passages holding every one of the (up to three rarest) tokens; empty if a
@@ -309,6 +329,7 @@ class PostgresTermIndex:
         pairs = zip(ids, token_lists, strict=True)
         while batch := list(islice(pairs, _BATCH)):
             self.touched.update(term for _, tokens in batch for term in tokens)
+            self._cache.clear()
             self.database.copy_rows(
                 "bm25_postings",
                 ["term", "passage_id", "tf"],
@@ -342,6 +363,7 @@ class PostgresTermIndex:
             (keys,),
         )
         self.touched.update(row[0] for row in gone)
+        self._cache.clear()
         self.database.execute("DELETE FROM bm25_terms WHERE df <= 0")
         self.database.execute("DELETE FROM bm25_postings WHERE passage_id = ANY(%s)", (keys,))
         self.database.execute("DELETE FROM bm25_passages WHERE passage_id = ANY(%s)", (keys,))
