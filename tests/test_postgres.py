@@ -375,6 +375,44 @@ def test_a_collection_written_before_packed_postings_gets_them_when_opened(
         assert terms == connection.execute("SELECT count(*) FROM bm25_terms").fetchone()[0] > 100
 
 
+def test_vectors_stay_in_their_rows_and_an_older_layout_is_redone_by_the_next_write(
+    tmp_path: Path, new_database
+) -> None:  # type: ignore[no-untyped-def]
+    """Vectors over ~500 dimensions would go to the TOAST table (a scan five times
+    slower); they are stored in the row, and tables of an older yinwen are laid out
+    again, vectors kept, by the next write."""
+    import psycopg
+
+    url = new_database()
+    Collection(url).ingest([SAMPLES], embedder="hash")
+    storage = (
+        "SELECT relname, attstorage FROM pg_attribute JOIN pg_class ON oid = attrelid "
+        "WHERE attname = 'embedding' AND relname LIKE '%%_vectors' ORDER BY relname"
+    )
+    counts = (
+        "SELECT (SELECT count(*) FROM passage_vectors), (SELECT count(*) FROM sentence_vectors)"
+    )
+    with psycopg.connect(url, autocommit=True) as connection:
+        assert connection.execute(storage).fetchall() == [
+            ("passage_vectors", "p"),
+            ("sentence_vectors", "p"),
+        ]
+        for table in ("passage_vectors", "sentence_vectors"):  # as an older yinwen made them
+            connection.execute(f"ALTER TABLE {table} ALTER COLUMN embedding SET STORAGE EXTERNAL")
+        before = connection.execute(counts).fetchone()
+    query = "劳模精神"
+    expected = [r.passage.passage_id for r in QA.open(url).search(query, top_k=5).results]
+    extra = tmp_path / "extra.txt"
+    extra.write_text("新增文件\n\n这是为了触发一次写入而加的一句完整的话。", encoding="utf-8")
+    Collection(url).ingest([extra], embedder="hash")
+    with psycopg.connect(url, autocommit=True) as connection:
+        assert [row[1] for row in connection.execute(storage)] == ["p", "p"]
+        after = connection.execute(counts).fetchone()
+    assert before is not None and after is not None
+    assert after[0] == before[0] + 1 and after[1] >= before[1]
+    assert [r.passage.passage_id for r in QA.open(url).search(query, top_k=5).results] == expected
+
+
 def test_the_cli_takes_a_database_url(new_database, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     from ui.cli import main
 
