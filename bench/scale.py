@@ -200,12 +200,15 @@ def size_mb(index: Path | str) -> float:
     return sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 2**20
 
 
-def database_for(server: str, name: str) -> str:
-    """The URL of database ``name`` on the server, created if it does not exist."""
+def database_for(server: str, name: str, keep: bool) -> str:
+    """The URL of database ``name`` on the server: kept as it is with ``keep`` (created
+    if missing), else created anew, so that its build is a build."""
     import psycopg
 
     from bench.backends import admin, database_url
 
+    if not keep:
+        admin(server, f'DROP DATABASE IF EXISTS "{name}"')
     with psycopg.connect(server, autocommit=True) as connection:
         exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
         if exists.fetchone() is None:
@@ -282,10 +285,11 @@ def main() -> None:
             built_file = index / "bench-build.json"
             target: Path | str = index
             if server:
-                target = database_for(server, f"scale_{args.embedder}_{size}")
+                target = database_for(server, f"scale_{args.embedder}_{size}", args.keep)
                 built_file = work / f"pg-build-{size}.json"
                 if args.keep:
                     built_file = CACHE / "pg-scale" / f"build-{args.embedder}-{size}.json"
+                    built_file.parent.mkdir(parents=True, exist_ok=True)
                 if args.reuse_vectors and (local / "manifest.json").exists():
                     reuse = str(local)
             if built_file.exists():

@@ -64,6 +64,7 @@ TOKENIZER_ID = "rjieba-search-v1"
 # Passages read from the store at a time while indexing.
 _CHUNK = 2000
 Progress = Callable[[int, int, str], None]
+Opened = TypeVar("Opened")
 
 
 def embedding_text(passage: StoredPassage) -> str:
@@ -414,6 +415,9 @@ class Collection:
     # ----------------------------------------------------------------- reading
 
     def documents(self) -> list[StoredDocument]:
+        return _retrying(self._documents)
+
+    def _documents(self) -> list[StoredDocument]:
         manifest = self.backend.read_manifest()
         if manifest.empty or manifest.embedder is None or manifest.embedder.dimension is None:
             return []
@@ -425,12 +429,7 @@ class Collection:
 
     def reader(self, embedder: Embedder | None = None) -> CollectionReader:
         """Open the live state for searching (loads the embedder it was built with)."""
-        for _ in range(3):
-            try:
-                return self._open_reader(embedder)
-            except SnapshotMoved:
-                continue  # a write committed meanwhile: read its manifest instead
-        return self._open_reader(embedder)
+        return _retrying(lambda: self._open_reader(embedder))
 
     def _open_reader(self, embedder: Embedder | None) -> CollectionReader:
         # One manifest read: the generation opened is the one it names.
@@ -563,6 +562,17 @@ class TextRecord:
     id: str
     text: str
     metadata: dict[str, Any]
+
+
+def _retrying(open_state: Callable[[], Opened]) -> Opened:
+    """``open_state()``, started again (up to three times) when a write committed
+    between its manifest read and opening the generation it named."""
+    for _ in range(3):
+        try:
+            return open_state()
+        except SnapshotMoved:
+            continue  # read the new manifest instead
+    return open_state()
 
 
 def text_document(record: TextRecord) -> Document:

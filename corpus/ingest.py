@@ -413,7 +413,14 @@ def file_signature(path: Path) -> str | None:
     so content replaced at the same size and mtime still shows. None for a
     file modified in the last two seconds (it might change again unseen: the
     "racy" case), gone, or not a regular file; then the file is hashed.
+
+    Also None everywhere with ``YINWEN_TRUST_STAT=0`` and on Windows, where
+    ``st_ctime`` is the creation time: file systems without a real change time
+    (FAT/exFAT drives, some network mounts that cache attributes) should set it,
+    so every file is hashed as before (docs/ARCHITECTURE.md).
     """
+    if os.name == "nt" or os.environ.get("YINWEN_TRUST_STAT", "1") == "0":
+        return None
     try:
         stat = path.stat()
     except OSError:

@@ -362,6 +362,19 @@ def test_a_file_written_moments_ago_is_hashed_not_trusted_by_its_stat(tmp_path: 
     assert file_signature(tmp_path / "gone.txt") is None
 
 
+def test_stat_signatures_can_be_turned_off_for_file_systems_without_a_change_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from corpus.ingest import file_signature
+
+    path = tmp_path / "old.txt"
+    path.write_text("旧文件。", encoding="utf-8")
+    monkeypatch.setattr(time, "time_ns", lambda: path.stat().st_ctime_ns + 10**10)
+    assert file_signature(path) is not None
+    monkeypatch.setenv("YINWEN_TRUST_STAT", "0")
+    assert file_signature(path) is None
+
+
 def test_a_reader_opening_while_a_write_replaces_its_generation_opens_the_new_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

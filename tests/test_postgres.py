@@ -82,8 +82,9 @@ def test_both_backends_give_the_same_results(both: tuple[QA, QA], query: str) ->
 
 def test_packed_postings_follow_every_write(tmp_path: Path, new_database) -> None:  # type: ignore[no-untyped-def]
     """A BM25 search reads each term's postings packed in one row; after adds,
-    updates and removals those rows are exactly what packing the postings anew
-    gives, and searches match the local index's."""
+    updates that drop words, removals, a text replaced under its id and a
+    rebuild, those rows are exactly what packing the postings anew gives, and
+    searches match the local index's."""
     import shutil
 
     import psycopg
@@ -94,19 +95,31 @@ def test_packed_postings_follow_every_write(tmp_path: Path, new_database) -> Non
     shutil.copytree(SAMPLES, docs)
     url, local = new_database(), tmp_path / "local"
     files = sorted(p for p in docs.iterdir() if p.suffix in {".txt", ".md", ".html"})
-    for step in range(3):
-        if step == 1:  # a file changed and one gone
-            files[0].write_text(
-                files[0].read_text(encoding="utf-8") + "\n\n新增的一段：工匠精神代代相传。",
-                encoding="utf-8",
+
+    def write(step: int, where: Path | str) -> None:
+        collection = Collection(where)
+        if step == 0:
+            collection.ingest([docs], embedder="hash")
+        elif step == 1:  # one file rewritten (most of its words gone), one removed
+            collection.ingest([docs], embedder="hash")
+            collection.remove([str(files[1])])
+        elif step == 2:  # a text added, then replaced under the same id
+            collection.upsert_texts(
+                [TextRecord("x1", "独一无二的词语甲乙丙。", {})], embedder="hash"
             )
-            files[1].unlink()
+            collection.upsert_texts(
+                [TextRecord("x1", "工匠精神是职业精神的重要组成。", {})], embedder="hash"
+            )
+        else:  # rebuilt from two files
+            collection.ingest(files[2:4], embedder="hash", rebuild=True)
+
+    for step in range(4):
+        if step == 1:
+            files[0].write_text(
+                "改写后的文件\n\n工匠精神代代相传，新增的一段话。", encoding="utf-8"
+            )
         for where in (url, local):
-            Collection(where).ingest([docs], embedder="hash")
-            if step == 2:
-                Collection(where).upsert_texts(
-                    [TextRecord("x1", "工匠精神是职业精神的重要组成。", {})], embedder="hash"
-                )
+            write(step, where)
         with psycopg.connect(url) as connection:
             stored = connection.execute(
                 "SELECT term, postings FROM bm25_term_postings ORDER BY term"
@@ -114,8 +127,12 @@ def test_packed_postings_follow_every_write(tmp_path: Path, new_database) -> Non
             packed = connection.execute(
                 f"{TERM_POSTINGS_SELECT} GROUP BY p.term ORDER BY p.term"
             ).fetchall()
-        assert stored == packed and len(stored) > 100
-        for query in ("工匠精神", "新增的一段", "劳模精神 职工"):
+            gone = connection.execute(
+                "SELECT count(*) FROM bm25_term_postings WHERE term = '甲乙丙'"
+            ).fetchone()
+        assert stored == packed and len(stored) > 20, step
+        assert gone == (0,)
+        for query in ("工匠精神", "新增的一段", "劳模精神 职工", "独一无二的词语"):
             database_qa, local_qa = QA.open(url), QA.open(local)
             _assert_same_ranking(
                 _scored(database_qa, database_qa.reader().sparse_search(query, 20)),
@@ -356,6 +373,7 @@ def test_a_collection_written_before_packed_postings_gets_them_when_opened(
     import psycopg
 
     from collection.postgres import schema
+    from collection.postgres.schema import TERM_POSTINGS_SELECT
 
     url = new_database()
     monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
@@ -371,46 +389,46 @@ def test_a_collection_written_before_packed_postings_gets_them_when_opened(
     assert qa.search("劳模精神", top_k=3).results
     with psycopg.connect(url, autocommit=True) as connection:
         assert connection.execute("SELECT max(version) FROM yinwen_schema").fetchone()[0] == 3
-        terms = connection.execute("SELECT count(*) FROM bm25_term_postings").fetchone()[0]
-        assert terms == connection.execute("SELECT count(*) FROM bm25_terms").fetchone()[0] > 100
+        stored = connection.execute("SELECT * FROM bm25_term_postings ORDER BY term").fetchall()
+        packed = connection.execute(f"{TERM_POSTINGS_SELECT} GROUP BY p.term ORDER BY p.term")
+        assert stored == packed.fetchall() and len(stored) > 100
 
 
-def test_vectors_stay_in_their_rows_and_an_older_layout_is_redone_by_the_next_write(
+def test_vectors_stay_in_their_rows_and_older_tables_store_new_ones_there(
     tmp_path: Path, new_database
 ) -> None:  # type: ignore[no-untyped-def]
-    """Vectors over ~500 dimensions would go to the TOAST table (a scan five times
-    slower); they are stored in the row, and tables of an older yinwen are laid out
-    again, vectors kept, by the next write."""
+    """512-dimension vectors would go to the TOAST table (a scan five times slower):
+    they are stored in the row. A table of an older yinwen is switched when a
+    process opens the collection, so the vectors it writes from then on are too."""
     import psycopg
 
     url = new_database()
-    Collection(url).ingest([SAMPLES], embedder="hash")
+    wide = HashEmbedder(512)
+    Collection(url).ingest([SAMPLES], embedder=wide)
     storage = (
-        "SELECT relname, attstorage FROM pg_attribute JOIN pg_class ON oid = attrelid "
-        "WHERE attname = 'embedding' AND relname LIKE '%%_vectors' ORDER BY relname"
-    )
-    counts = (
-        "SELECT (SELECT count(*) FROM passage_vectors), (SELECT count(*) FROM sentence_vectors)"
+        "SELECT c.relname, a.attstorage, pg_relation_size(c.reltoastrelid) FROM pg_attribute a "
+        "JOIN pg_class c ON c.oid = a.attrelid WHERE a.attname = 'embedding' "
+        "AND c.relname LIKE '%%_vectors' ORDER BY c.relname"
     )
     with psycopg.connect(url, autocommit=True) as connection:
         assert connection.execute(storage).fetchall() == [
-            ("passage_vectors", "p"),
-            ("sentence_vectors", "p"),
+            ("passage_vectors", "p", 0),
+            ("sentence_vectors", "p", 0),
         ]
         for table in ("passage_vectors", "sentence_vectors"):  # as an older yinwen made them
             connection.execute(f"ALTER TABLE {table} ALTER COLUMN embedding SET STORAGE EXTERNAL")
-        before = connection.execute(counts).fetchone()
-    query = "劳模精神"
-    expected = [r.passage.passage_id for r in QA.open(url).search(query, top_k=5).results]
+            connection.execute(f"TRUNCATE {table}")
     extra = tmp_path / "extra.txt"
     extra.write_text("新增文件\n\n这是为了触发一次写入而加的一句完整的话。", encoding="utf-8")
-    Collection(url).ingest([extra], embedder="hash")
+    Collection(url).ingest([extra], embedder=wide)  # opening switches them first
     with psycopg.connect(url, autocommit=True) as connection:
-        assert [row[1] for row in connection.execute(storage)] == ["p", "p"]
-        after = connection.execute(counts).fetchone()
-    assert before is not None and after is not None
-    assert after[0] == before[0] + 1 and after[1] >= before[1]
-    assert [r.passage.passage_id for r in QA.open(url).search(query, top_k=5).results] == expected
+        rows = connection.execute(storage).fetchall()
+        written = connection.execute("SELECT count(*) FROM passage_vectors").fetchone()
+    assert [(name, mode) for name, mode, _ in rows] == [
+        ("passage_vectors", "p"),
+        ("sentence_vectors", "p"),
+    ]
+    assert written is not None and written[0] > 0 and rows[0][2] == 0
 
 
 def test_the_cli_takes_a_database_url(new_database, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
@@ -441,9 +459,14 @@ def test_an_hnsw_build_asks_its_transaction_for_the_memory_its_graph_needs(
     from collection.postgres import indexes
 
     assert indexes.graph_mb(200_000, 512) > indexes.graph_mb(80_000, 512) > 64
+    import psycopg
+
     url = new_database()
     Collection(url).ingest([SAMPLES], embedder="hash")
     backend = Collection(url).backend
+    with psycopg.connect(url, autocommit=True) as connection:
+        default = connection.execute("SHOW maintenance_work_mem").fetchone()[0]
+    assert default not in {"300MB", "1GB"}
     for graph, cap, expected in ((300, 1024, "300MB"), (5000, 1024, "1GB")):
         monkeypatch.setattr(indexes, "graph_mb", lambda count, dimension, mb=graph: mb)
         monkeypatch.setattr(indexes, "HNSW_BUILD_MB", cap)
@@ -455,10 +478,8 @@ def test_an_hnsw_build_asks_its_transaction_for_the_memory_its_graph_needs(
             assert staged.writes.rows(
                 "SELECT 1 FROM pg_indexes WHERE indexname = 'passage_vectors_hnsw'"
             )
-    import psycopg
-
     with psycopg.connect(url, autocommit=True) as connection:  # it ended with the transaction
-        assert connection.execute("SHOW maintenance_work_mem").fetchone()[0] == "64MB"
+        assert connection.execute("SHOW maintenance_work_mem").fetchone()[0] == default
 
 
 def test_an_hnsw_index_above_the_threshold_finds_what_the_scan_finds(new_database) -> None:  # type: ignore[no-untyped-def]

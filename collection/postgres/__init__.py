@@ -32,7 +32,7 @@ __all__ = ["PostgresBackend"]
 
 # Tables a rebuild empties (documents cascade to sections, paragraphs, sentences,
 # passages and warnings).
-_REBUILT = ("documents", "bm25_postings", "bm25_passages", "bm25_terms")
+_REBUILT = ("documents", "bm25_postings", "bm25_passages", "bm25_terms", "bm25_term_postings")
 
 
 def _count(database: Any, table: str) -> int:

@@ -39,7 +39,7 @@ HNSW_M = 32
 # maintenance_work_mem (the server's default, 64 MB, holds ~25,000 vectors of 512
 # dimensions; past that the build goes to disk). A build asks its transaction for
 # what the graph needs, up to this many MB (docs/DEPLOYMENT.md).
-HNSW_BUILD_MB = int(os.environ.get("YINWEN_PG_BUILD_MEMORY_MB", "1024"))
+HNSW_BUILD_MB = max(64, int(os.environ.get("YINWEN_PG_BUILD_MEMORY_MB", "1024")))
 _BATCH = 2000
 # A write touching more terms than this rebuilds every term's packed postings.
 _REBUILD_ALL_TERMS = 20_000
@@ -216,6 +216,7 @@ class PostgresTermIndex:
         # Terms whose packed postings a write must rebuild (refresh_term_postings).
         self.touched: set[str] = set()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cached_bytes = 0
         self._lock = threading.Lock()
 
     @classmethod
@@ -250,7 +251,11 @@ class PostgresTermIndex:
         # One packed row per query term, scored here as the local index scores
         # (float32 counts and lengths, the same formula), so both backends rank alike.
         ids_parts, score_parts = [], []
-        for term, postings in self._postings(list(weights)).items():
+        packed = self._postings(list(weights))
+        for term in weights:  # in the query's order, so that sums round alike every time
+            postings = packed.get(term)
+            if postings is None:
+                continue
             tf = postings["tf"].astype(np.float32)
             lengths = postings["length"].astype(np.float32)
             denominator = tf + K1 * (1 - B + B * lengths / self.average_length)
@@ -280,9 +285,10 @@ class PostgresTermIndex:
 
     def _postings(self, terms: list[str]) -> dict[str, np.ndarray]:
         """The packed postings (records of :data:`POSTING`) of those ``terms`` that
-        have any. The terms read last are kept (up to 32 MB): a search reads each
-        query term twice (scores, then which candidates hold it), and the next
-        question often shares words. A write clears them."""
+        have any. The terms read last are kept (up to 32 MB) for the life of this
+        snapshot's index: a search reads each query term twice (scores, then which
+        candidates hold it), and the next question often shares words. A commit
+        makes the app open a new snapshot, with an empty cache."""
         found: dict[str, np.ndarray] = {}
         with self._lock:
             for term in terms:
@@ -298,9 +304,12 @@ class PostgresTermIndex:
             )
             with self._lock:
                 for term, packed in rows:
-                    found[term] = self._cache[term] = np.frombuffer(packed, dtype=POSTING)
-                while sum(a.nbytes for a in self._cache.values()) > _CACHED_BYTES:
-                    self._cache.popitem(last=False)
+                    found[term] = postings = np.frombuffer(packed, dtype=POSTING)
+                    if term not in self._cache:
+                        self._cache[term] = postings
+                        self._cached_bytes += postings.nbytes
+                while self._cached_bytes > _CACHED_BYTES and self._cache:
+                    self._cached_bytes -= self._cache.popitem(last=False)[1].nbytes
         return found
 
     def passages_with_all(self, tokens: Sequence[str], limit: int = 200) -> list[int]:
@@ -329,7 +338,6 @@ class PostgresTermIndex:
         pairs = zip(ids, token_lists, strict=True)
         while batch := list(islice(pairs, _BATCH)):
             self.touched.update(term for _, tokens in batch for term in tokens)
-            self._cache.clear()
             self.database.copy_rows(
                 "bm25_postings",
                 ["term", "passage_id", "tf"],
@@ -363,7 +371,6 @@ class PostgresTermIndex:
             (keys,),
         )
         self.touched.update(row[0] for row in gone)
-        self._cache.clear()
         self.database.execute("DELETE FROM bm25_terms WHERE df <= 0")
         self.database.execute("DELETE FROM bm25_postings WHERE passage_id = ANY(%s)", (keys,))
         self.database.execute("DELETE FROM bm25_passages WHERE passage_id = ANY(%s)", (keys,))

@@ -117,9 +117,9 @@ MIGRATIONS: list[str] = [
     ALTER TABLE passages ADD COLUMN citation jsonb NOT NULL DEFAULT '{}';
     ALTER TABLE passages ADD COLUMN speakers text NOT NULL DEFAULT '';
     """,
-    # 3: each term's postings packed in one value (indexes.TERM_POSTINGS), so that a
+    # 3: each term's postings packed in one value (TERM_POSTINGS_SELECT), so that a
     # BM25 search reads one row per query term instead of joining thousands of
-    # postings scattered over the table (270 ms a search at 81k passages).
+    # postings scattered over the table (130 ms of a search at 81k passages).
     """
     CREATE TABLE bm25_term_postings (term text PRIMARY KEY, postings bytea NOT NULL);
     ALTER TABLE bm25_term_postings ALTER COLUMN postings SET STORAGE EXTERNAL;
@@ -168,9 +168,14 @@ def prepare(connection: Any, url: str) -> None:
                 f"the database {where} has schema version {version}, written by a newer yinwen "
                 f"(this one knows up to {SCHEMA_VERSION}); upgrade yinwen: pip install -U yinwen"
             )
+        if version < SCHEMA_VERSION:
+            # No ingest may commit postings the migrations would not see (migration
+            # 3 packs them); an older yinwen's ingest must not run after it.
+            connection.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
         for number in range(version + 1, SCHEMA_VERSION + 1):
             connection.execute(MIGRATIONS[number - 1])
             connection.execute("INSERT INTO yinwen_schema (version) VALUES (%s)", (number,))
+    store_vectors_inline(connection)
 
 
 def vector_dimension(database: Any, table: str) -> int | None:
@@ -185,53 +190,55 @@ def vector_dimension(database: Any, table: str) -> int | None:
 
 def ensure_vector_tables(database: Any, dimension: int) -> None:
     """Create the vector tables for ``dimension``; recreate them for another one (a
-    rebuild with another embedder: their vectors are gone with the old embedder).
-
-    A vector of more than ~500 dimensions makes a row longer than PostgreSQL's
-    2 kB TOAST threshold, and its default storage then moves each vector to the
-    TOAST table, which a scan reads row by row: 1,000 vectors of 512 dimensions
-    took 6-7 ms instead of 1.3 ms. Vectors that fit a page are kept in the row
-    (STORAGE PLAIN); a table written before that is laid out again here, by the
-    next write (its HNSW index is then rebuilt when the write saves it).
-    """
+    rebuild with another embedder: their vectors are gone with the old embedder)."""
     for table, key_columns in VECTOR_TABLES.items():
         current = vector_dimension(database, table)
         if current == dimension:
-            if _inline(dimension) and _storage(database, table) != "p":
-                _recreate(database, table, key_columns, dimension, keep_rows=True)
             continue
         if current is not None:
             database.execute(f"DROP TABLE {table}")
-        _recreate(database, table, key_columns, dimension, keep_rows=False)
+        database.execute(
+            f"CREATE TABLE {table} ({key_columns}, embedding vector({int(dimension)}) NOT NULL)"
+        )
+        if _inline(dimension):
+            database.execute(f"ALTER TABLE {table} ALTER COLUMN embedding SET STORAGE PLAIN")
+        if table == "sentence_vectors":
+            database.execute(
+                "CREATE INDEX sentence_vectors_by_passage ON sentence_vectors (passage_id)"
+            )
 
 
 def _inline(dimension: int) -> bool:
-    """Whether a row with a vector of ``dimension`` fits in an 8 kB page."""
+    """Whether a row with a vector of ``dimension`` fits in an 8 kB page.
+
+    A vector of more than ~500 dimensions makes a row longer than PostgreSQL's
+    2 kB TOAST threshold, and pgvector's default storage then moves each vector
+    to the TOAST table, which a scan reads row by row: 1,000 vectors of 512
+    dimensions took 6-7 ms instead of 1.3 ms. Vectors that fit a page are kept
+    in the row (STORAGE PLAIN).
+    """
     return dimension * 4 + 64 < 8000
 
 
-def _storage(database: Any, table: str) -> str:
-    rows = database.rows(
-        "SELECT attstorage FROM pg_attribute WHERE attrelid = to_regclass(%s) "
-        "AND attname = 'embedding'",
-        (table,),
-    )
-    return str(rows[0][0]) if rows else ""
+def store_vectors_inline(connection: Any) -> None:
+    """Tables created before vectors were kept in their rows: store new vectors
+    there from now on (vectors already written move with a rebuild).
 
-
-def _recreate(database: Any, table: str, key_columns: str, dimension: int, keep_rows: bool) -> None:
-    if keep_rows:  # copied out (as values), so that the new table stores them inline
-        database.execute(f"CREATE TEMPORARY TABLE relaid ON COMMIT DROP AS SELECT * FROM {table}")
-        database.execute(f"DROP TABLE {table}")
-    database.execute(
-        f"CREATE TABLE {table} ({key_columns}, embedding vector({int(dimension)}) NOT NULL)"
-    )
-    if _inline(dimension):
-        database.execute(f"ALTER TABLE {table} ALTER COLUMN embedding SET STORAGE PLAIN")
-    if keep_rows:
-        database.execute(f"INSERT INTO {table} SELECT * FROM relaid")
-        database.execute("DROP TABLE relaid")
-    if table == "sentence_vectors":
-        database.execute(
-            "CREATE INDEX sentence_vectors_by_passage ON sentence_vectors (passage_id)"
-        )
+    ALTER ... SET STORAGE takes an exclusive lock, so it is its own short
+    transaction that gives up after a second (behind an ingest's transaction it
+    would stall every search) and is tried again at the next start."""
+    psycopg = psycopg_module()
+    for table in VECTOR_TABLES:
+        row = connection.execute(
+            "SELECT a.attstorage, a.atttypmod FROM pg_attribute a "
+            "WHERE a.attrelid = to_regclass(%s) AND a.attname = 'embedding'",
+            (table,),
+        ).fetchone()
+        if row is None or row[0] == "p" or not _inline(int(row[1])):
+            continue
+        try:
+            with connection.transaction():
+                connection.execute("SET LOCAL lock_timeout = '1s'")
+                connection.execute(f"ALTER TABLE {table} ALTER COLUMN embedding SET STORAGE PLAIN")
+        except psycopg.errors.LockNotAvailable:
+            continue
