@@ -6,6 +6,9 @@ the same embedder) side by side in one run.
     make bench-setup
     .venv/bin/python bench/scale.py [--sizes 1000,10000,100000] [--embedder use] [--queries 200]
 
+``--embedder e5-query-cost`` times e5 at sizes whose e5 build is too slow here
+(bench/e5_query_cost.py: hash vectors of e5's dimension, the real e5 query cost).
+
 Per size it prints: build seconds and passages/s, peak RSS of the build, index
 MB, re-ingest of the unchanged folder (in the query run, so a kept collection
 is measured again), open seconds (open + first search), RSS after open, search and ask p50/p95
@@ -39,6 +42,9 @@ from pathlib import Path
 mode, index, corpus, embedder, queries_file, reuse = sys.argv[1:7]
 queries = json.loads(Path(queries_file).read_text(encoding="utf-8"))
 result = {{}}
+if embedder == "e5-query-cost":  # bench/e5_query_cost.py: e5's query cost, hash vectors
+    from bench.e5_query_cost import register
+    register()
 
 def rss_mb():
     for line in open("/proc/self/status"):

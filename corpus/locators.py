@@ -24,9 +24,22 @@ _HEADING = re.compile(
     rf"(?:(?P<top>{_NUMERAL})、|[（(](?P<sub>{_NUMERAL})[)）]|(?P<item>[一二三四五六七八九十])是)"
 )
 _ARTICLE_START = re.compile(r"第[一二三四五六七八九十百千零〇两\d]+条(?=[\s　])")
+# A passage that opens a law article: its label in Chinese numerals, then a space.
+_ARTICLE_HEAD = re.compile(r"(第[一二三四五六七八九十百千零〇两]+条)[ \u3000]")
+ARTICLE_HEAD_CHARS = 16
 _HEADING_WORDS = re.compile(r"[^。！？；!?\n]{1,40}")
 # Paragraph numbers mean nothing in a text this lumped together.
 _LUMPED_PARAGRAPH_CHARS = 2000
+
+
+def article_label(passage_text: str) -> str | None:
+    """The law article a passage opens ("第四十四条 用人单位…" → "第四十四条"), or None.
+
+    Stored with each passage at ingest (the ``article_heads`` table of both
+    backends), so that a query naming an article finds it without a scan of
+    every passage's text when a snapshot opens."""
+    match = _ARTICLE_HEAD.match(passage_text[:ARTICLE_HEAD_CHARS])
+    return match.group(1) if match else None
 
 
 def chinese_numeral(number: int) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .damage import overlapping, spans_in
+from .locators import ARTICLE_HEAD_CHARS, article_label
 from .model import DamageSpan, DateKind, Document, DocumentDate, DocumentWarning, Locator, Quotation
 
 CORPUS_DB = "corpus.sqlite"
@@ -82,6 +83,13 @@ CREATE TABLE IF NOT EXISTS passages (
     speakers TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS passages_by_doc ON passages(doc_id, passage_index);
+-- What a snapshot reads when it opens, kept small so a cold open does not read
+-- every document's text (titles) or every passage's (law article labels).
+CREATE INDEX IF NOT EXISTS documents_by_title ON documents(title, doc_id);
+CREATE TABLE IF NOT EXISTS article_heads (
+    passage_id INTEGER PRIMARY KEY REFERENCES passages(passage_id) ON DELETE CASCADE,
+    label TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS warnings (
     doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
     code TEXT NOT NULL,
@@ -239,13 +247,40 @@ class CorpusStore:
             self.connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
         else:
             self.connection = sqlite3.connect(path, check_same_thread=False)
+            had_article_heads = self._has_table("article_heads")
             self.connection.executescript(SCHEMA)
             self._add_columns()
+            if not had_article_heads:
+                self._fill_article_heads()
         self.connection.execute("PRAGMA foreign_keys = ON")
         self._columns = {
             table: {row[1] for row in self.connection.execute(f"PRAGMA table_info({table})")}
             for table in ("documents", "passages")
         }
+        self._article_heads_stored = self._has_table("article_heads")
+
+    def _has_table(self, name: str) -> bool:
+        row = self.connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return row is not None
+
+    def _fill_article_heads(self) -> None:
+        """Label the articles of a store written before ``article_heads`` existed
+        (once, in the write that adds the table)."""
+        with self.connection:
+            self.connection.executemany(
+                "INSERT INTO article_heads (passage_id, label) VALUES (?, ?)",
+                [(passage_id, label) for label, passage_id in self._scan_article_heads()],
+            )
+
+    def _scan_article_heads(self) -> list[tuple[str, int]]:
+        rows = self.connection.execute(
+            "SELECT passage_id, substr(text, 1, ?) FROM passages WHERE substr(text, 1, 1) = '第'",
+            (ARTICLE_HEAD_CHARS,),
+        )
+        labelled = ((article_label(head), passage_id) for passage_id, head in rows)
+        return [(label, passage_id) for label, passage_id in labelled if label]
 
     def _add_columns(self) -> None:
         with self.connection:
@@ -349,10 +384,17 @@ class CorpusStore:
                         json.dumps(codes), citation, speakers,
                     ),
                 )  # fmt: skip
+                passage_id = int(cursor.lastrowid or 0) if reuse is None else reuse
                 if reuse is None:
-                    added.append(int(cursor.lastrowid or 0))
+                    added.append(passage_id)
                 else:
                     kept.add(reuse)
+                label = article_label(passage.text)
+                if label:
+                    self.connection.execute(
+                        "INSERT INTO article_heads (passage_id, label) VALUES (?, ?)",
+                        (passage_id, label),
+                    )
             self.connection.executemany(
                 "INSERT INTO warnings VALUES (?, ?, ?)",
                 [(doc_id, w.code, w.message) for w in document.warnings],
@@ -487,15 +529,15 @@ class CorpusStore:
         )
         return [row[0] for row in rows]
 
-    def passage_heads(self, length: int, prefix: str = "") -> list[tuple[int, str]]:
-        """(passage id, first ``length`` characters) of every passage that starts with
-        ``prefix``, read once per snapshot to index law article labels (the filter
-        runs in SQLite, so a collection of news does not cross into Python)."""
+    def article_heads(self) -> list[tuple[str, int]]:
+        """(article label, passage id) of every passage that opens a law article
+        ("第四十四条"), by passage id; read once per snapshot."""
+        if not self._article_heads_stored:  # a snapshot written before the table
+            return sorted(self._scan_article_heads(), key=lambda item: item[1])
         rows = self.connection.execute(
-            "SELECT passage_id, substr(text, 1, ?) FROM passages WHERE substr(text, 1, ?) = ?",
-            (length, len(prefix), prefix),
+            "SELECT label, passage_id FROM article_heads ORDER BY passage_id"
         )
-        return [(row[0], row[1]) for row in rows]
+        return [(label, passage_id) for label, passage_id in rows]
 
     def passage_outlines(self, ids: list[int]) -> dict[int, tuple[str, int]]:
         """Passage id -> (text, number of sentences), without provenance: cheap,

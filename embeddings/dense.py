@@ -11,12 +11,13 @@ exact search is fast enough and has perfect recall.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .environment import environment_int
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ MOMENTS_SUFFIX = ".moments.npz"
 # passage's sentences are one id range: removed together, found by division.
 SENTENCES_NAME = "sentences"
 SENTENCE_SLOTS = 1024
-HNSW_THRESHOLD = int(os.environ.get("YINWEN_HNSW_THRESHOLD", "1000000"))
+HNSW_THRESHOLD = environment_int("YINWEN_HNSW_THRESHOLD", 1_000_000, minimum=1)
 HNSW_M = 32
 HNSW_EF_SEARCH = 256
 # A filtered search over at most this many ids reads their vectors by id (its

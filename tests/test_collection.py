@@ -415,3 +415,74 @@ def test_a_snapshot_keeps_reading_its_mapped_vectors_after_later_ingests(tmp_pat
     assert np.array_equal(old.dense.vectors([first.passage_id]), expected)
     assert old.dense_search(first.text, 1)[0][0] == first.passage_id
     assert old.sentences is not None and len(old.sentences.search(expected[0], 3)) == 3
+
+
+_LAW = (
+    "某某劳动保护条例\n\n"
+    "第一条 为了保护劳动者的合法权益，制定本条例。\n\n"
+    "第四十四条\u3000有下列情形之一的，用人单位应当支付高于正常工作时间工资的工资报酬。\n\n"
+    "第四十五条规定的年休假，由用人单位统一安排，劳动者本人可以提出申请。\n\n"
+    "第46条 用人单位应当按时足额支付劳动报酬，不得无故拖欠。\n"
+)
+
+
+def _article_heads(location: Path | str) -> list[str]:
+    """The article labels a snapshot reads, each checked against its passage."""
+    reader = Collection(location).reader(HashEmbedder())
+    try:
+        texts = {p.passage_id: p.text for p in reader.store.passages()}
+        heads = reader.store.article_heads()
+        assert [i for _, i in heads] == sorted(i for _, i in heads)
+        for label, passage_id in heads:
+            assert texts[passage_id].startswith(label), (label, texts[passage_id])
+        return [label for label, _ in heads]
+    finally:
+        reader.close()
+
+
+def test_law_article_labels_are_stored_with_their_passages_through_every_write(
+    tmp_path: Path, location: Path | str
+) -> None:
+    """A query naming an article ("第四十四条") is answered from labels stored at
+    ingest; they follow changes and removals. Only a label in Chinese numerals
+    followed by a space (ASCII or ideographic) opens an article."""
+    from qa.facade import QA
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    law = docs / "law.txt"
+    law.write_text(_LAW, encoding="utf-8")
+    collection = Collection(location)
+    collection.ingest([docs], embedder="hash")
+    assert _article_heads(location) == ["第一条", "第四十四条"]
+    top = QA.open(location).search("第四十四条", top_k=3).results[0]
+    assert top.passage.text.startswith("第四十四条")
+
+    law.write_text(_LAW.replace("第一条 为了", "第二条 为了"), encoding="utf-8")
+    collection.ingest([docs], embedder="hash")
+    assert sorted(_article_heads(location)) == ["第二条", "第四十四条"]  # 44 kept its id
+    collection.remove([str(law)])
+    assert _article_heads(location) == []
+
+
+def test_a_local_snapshot_written_before_article_labels_scans_for_them_until_its_next_write(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    _write_docs(docs, 2)
+    (docs / "law.txt").write_text(_LAW, encoding="utf-8")
+    Collection(index).ingest([docs], embedder="hash")
+    expected = _article_heads(index)
+    assert len(expected) == 2
+    (store,) = index.glob("g*/corpus.sqlite")
+    with sqlite3.connect(store) as connection:  # as an older yinwen wrote it
+        connection.execute("DROP TABLE article_heads")
+    assert _article_heads(index) == expected  # read by a scan
+    _write_docs(tmp_path / "more", 1, seed=5)
+    Collection(index).ingest([tmp_path / "more"], embedder="hash")
+    (store,) = index.glob("g*/corpus.sqlite")
+    with sqlite3.connect(store) as connection:  # the write labelled the older passages
+        assert connection.execute("SELECT count(*) FROM article_heads").fetchone() == (2,)
+    assert _article_heads(index) == expected

@@ -366,32 +366,45 @@ def test_a_schema_from_a_newer_yinwen_is_refused(new_database) -> None:  # type:
         Collection(url)
 
 
-def test_a_collection_written_before_packed_postings_gets_them_when_opened(
-    new_database, monkeypatch: pytest.MonkeyPatch
+def test_an_older_database_gets_packed_postings_and_article_labels_when_opened(
+    tmp_path: Path, new_database
 ) -> None:  # type: ignore[no-untyped-def]
-    """Migration 3 packs the postings an older yinwen wrote (schema 2, no packed rows)."""
+    """Migrations 3 and 4 fill what an older yinwen (schema 2) never wrote: each term's
+    packed postings, and the law article each passage opens (labelled in SQL with
+    the pattern ingest uses in Python: the same rows)."""
+    import shutil
+
     import psycopg
 
-    from collection.postgres import schema
-    from collection.postgres.schema import TERM_POSTINGS_SELECT
+    from collection.postgres.schema import SCHEMA_VERSION, TERM_POSTINGS_SELECT
 
-    url = new_database()
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(
-        "collection.postgres.indexes.PostgresTermIndex.refresh_term_postings", lambda self: None
+    docs = tmp_path / "docs"
+    shutil.copytree(SAMPLES, docs)
+    (docs / "law.txt").write_text(
+        "某某劳动保护条例\n\n第一条 为了保护劳动者的合法权益，制定本条例。\n\n"
+        "第四十四条\u3000有下列情形之一的，用人单位应当支付工资报酬。\n\n"
+        "第四十五条规定的年休假，由用人单位统一安排。\n\n第46条 用人单位应当按时支付劳动报酬。\n",
+        encoding="utf-8",
     )
-    Collection(url).ingest([SAMPLES], embedder="hash")
+    url = new_database()
+    Collection(url).ingest([docs], embedder="hash")
     with psycopg.connect(url, autocommit=True) as connection:
-        assert connection.execute("SELECT max(version) FROM yinwen_schema").fetchone()[0] == 2
-        assert connection.execute("SELECT to_regclass('bm25_term_postings')").fetchone()[0] is None
-    monkeypatch.undo()
+        labels = connection.execute("SELECT * FROM article_heads ORDER BY passage_id").fetchall()
+        connection.execute(
+            "DROP TABLE article_heads; DROP TABLE bm25_term_postings; "
+            "DELETE FROM yinwen_schema WHERE version > 2"
+        )
+    assert [label for _, label in labels] == ["第一条", "第四十四条"]
     qa = QA.open(url)
-    assert qa.search("劳模精神", top_k=3).results
+    assert qa.search("第四十四条", top_k=3).results[0].passage.text.startswith("第四十四条")
     with psycopg.connect(url, autocommit=True) as connection:
-        assert connection.execute("SELECT max(version) FROM yinwen_schema").fetchone()[0] == 3
+        version = connection.execute("SELECT max(version) FROM yinwen_schema").fetchone()[0]
+        assert version == SCHEMA_VERSION
         stored = connection.execute("SELECT * FROM bm25_term_postings ORDER BY term").fetchall()
         packed = connection.execute(f"{TERM_POSTINGS_SELECT} GROUP BY p.term ORDER BY p.term")
         assert stored == packed.fetchall() and len(stored) > 100
+        migrated = connection.execute("SELECT * FROM article_heads ORDER BY passage_id")
+        assert migrated.fetchall() == labels
 
 
 def test_vectors_stay_in_their_rows_and_older_tables_store_new_ones_there(

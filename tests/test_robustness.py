@@ -473,3 +473,33 @@ def test_an_unexpected_error_is_one_line_without_traceback(
     ]
     captured = capsys.readouterr()
     assert "Traceback" not in captured.out + captured.err
+
+
+def test_unusable_numbers_in_the_environment_are_one_line_each_and_defaults_hold() -> None:
+    """Index thresholds and build memory are read when their modules are imported:
+    a value that is not a number or is below its floor must not be a traceback."""
+    import subprocess
+
+    environment = {
+        **os.environ,
+        "YINWEN_PG_BUILD_MEMORY_MB": "abc",
+        "YINWEN_PG_HNSW_THRESHOLD": "1e5",
+        "YINWEN_HNSW_THRESHOLD": "-5",
+    }
+    code = (
+        "import collection.postgres.indexes as p, embeddings.dense as d; "
+        "print(p.HNSW_BUILD_MB, p.HNSW_THRESHOLD, d.HNSW_THRESHOLD)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=Path(__file__).resolve().parent.parent,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1024", "50000", "1"]
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 3 and "Traceback" not in done.stderr
+    assert "YINWEN_PG_BUILD_MEMORY_MB='abc' is not a whole number; using 1024" in lines

@@ -15,7 +15,6 @@ local index, so that both backends rank alike.
 from __future__ import annotations
 
 import math
-import os
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
@@ -24,6 +23,7 @@ from itertools import islice
 import numpy as np
 
 from embeddings.dense import SENTENCE_SLOTS, estimate_moments
+from embeddings.environment import environment_int
 from embeddings.sparse import K1, B
 
 from .connection import Database
@@ -33,13 +33,13 @@ from .schema import TERM_POSTINGS_SELECT
 # and has perfect recall. pgvector scans ~1.7 ms per 1,000 384-dimension vectors on
 # the (loaded) 2-core bench machine, so 50,000 is ~85 ms, where HNSW answers in
 # ~15 ms (bench/pgvector_scan.py, docs/BENCHMARKS.md).
-HNSW_THRESHOLD = int(os.environ.get("YINWEN_PG_HNSW_THRESHOLD", "50000"))
+HNSW_THRESHOLD = environment_int("YINWEN_PG_HNSW_THRESHOLD", 50_000, minimum=1)
 HNSW_M = 32
 # pgvector builds an HNSW graph many times faster when all of it fits in
 # maintenance_work_mem (the server's default, 64 MB, holds ~25,000 vectors of 512
 # dimensions; past that the build goes to disk). A build asks its transaction for
 # what the graph needs, up to this many MB (docs/DEPLOYMENT.md).
-HNSW_BUILD_MB = max(64, int(os.environ.get("YINWEN_PG_BUILD_MEMORY_MB", "1024")))
+HNSW_BUILD_MB = environment_int("YINWEN_PG_BUILD_MEMORY_MB", 1024, minimum=64)
 _BATCH = 2000
 # A write touching more terms than this rebuilds every term's packed postings.
 _REBUILD_ALL_TERMS = 20_000

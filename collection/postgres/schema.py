@@ -127,6 +127,20 @@ MIGRATIONS: list[str] = [
     + "INSERT INTO bm25_term_postings (term, postings) "
     + TERM_POSTINGS_SELECT
     + " GROUP BY p.term;",
+    # 4: the law article each passage opens, labelled at ingest
+    # (corpus.locators.article_label), so that opening a snapshot reads this small
+    # table instead of the head of every passage. Existing passages are labelled
+    # here with the same pattern.
+    """
+    CREATE TABLE article_heads (
+        passage_id bigint PRIMARY KEY REFERENCES passages(passage_id) ON DELETE CASCADE,
+        label text NOT NULL
+    );
+    INSERT INTO article_heads (passage_id, label)
+    SELECT passage_id, m[1]
+    FROM passages, regexp_match(left(text, 16), '^(第[一二三四五六七八九十百千零〇两]+条)[ 　]') AS m
+    WHERE left(text, 1) = '第' AND m IS NOT NULL;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -12,6 +12,7 @@ import json
 import time
 from typing import Any
 
+from corpus.locators import article_label
 from corpus.model import Document, DocumentWarning
 from corpus.store import (
     StoredDocument,
@@ -121,6 +122,10 @@ class PostgresStore:
                 )
             ),
         )  # fmt: skip
+        labels = ((i, article_label(p.text)) for i, p in zip(ids, document.passages, strict=True))
+        db.copy_rows(
+            "article_heads", ["passage_id", "label"], ((i, label) for i, label in labels if label)
+        )
         db.copy_rows(
             "warnings",
             ["doc_id", "code", "message"],
@@ -244,13 +249,9 @@ class PostgresStore:
         )
         return [row[0] for row in rows]
 
-    def passage_heads(self, length: int, prefix: str = "") -> list[tuple[int, str]]:
-        rows = self.database.rows(
-            "SELECT passage_id, substr(text, 1, %s) FROM passages "
-            "WHERE substr(text, 1, %s) = %s ORDER BY passage_id",
-            (length, len(prefix), prefix),
-        )
-        return [(row[0], row[1]) for row in rows]
+    def article_heads(self) -> list[tuple[str, int]]:
+        rows = self.database.rows("SELECT label, passage_id FROM article_heads ORDER BY passage_id")
+        return [(label, passage_id) for label, passage_id in rows]
 
     def passage_outlines(self, ids: list[int]) -> dict[int, tuple[str, int]]:
         rows = self.database.rows(

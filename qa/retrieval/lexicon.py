@@ -9,7 +9,6 @@ from an inverted index, so a query only touches titles that share a word with it
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -17,8 +16,6 @@ from collection.collection import CollectionReader
 from embeddings.sparse import tokenize
 
 MAX_TITLES_PER_WORD = 100
-
-_ARTICLE_HEAD = re.compile(r"(第[一二三四五六七八九十百千零〇两]+条)[ \u3000]")
 
 
 @dataclass(frozen=True)
@@ -47,13 +44,11 @@ class Lexicon:
             self._title_terms[token] = dict.fromkeys(documents, weight)
             for doc_id in documents:
                 self._title_mass[doc_id] += weight
-        # Law articles by label ("第四十四条" -> the passages it heads), read once
-        # instead of a prefix scan of every passage per query.
+        # Law articles by label ("第四十四条" -> the passages it heads), labelled at
+        # ingest and read once, instead of a prefix scan of every passage per query.
         self.articles: dict[str, list[int]] = defaultdict(list)
-        for passage_id, head in reader.store.passage_heads(16, prefix="第"):
-            match = _ARTICLE_HEAD.match(head)
-            if match:
-                self.articles[match.group(1)].append(passage_id)
+        for label, passage_id in reader.store.article_heads():
+            self.articles[label].append(passage_id)
         # Longest first, so "王小明" is tried before "王小"; short names are ambiguous.
         self.authors = sorted(
             (name for name in reader.store.authors() if len(name) >= 2), key=len, reverse=True
