@@ -23,5 +23,10 @@ _SPACE = re.compile(r"\s+")
 
 def normalise(text: str) -> str:
     """Canonical form for comparison: NFKC, one form per punctuation mark, no whitespace."""
-    text = unicodedata.normalize("NFKC", text).translate(_PUNCTUATION)
-    return _SPACE.sub("", text).lower()
+    return normalise_folded(unicodedata.normalize("NFKC", text).lower())
+
+
+def normalise_folded(folded: str) -> str:
+    """:func:`normalise` of a text already NFKC-normalised and lower-cased (as
+    ``embeddings.sparse.normalise_for_tokens`` gives it), without doing that twice."""
+    return _SPACE.sub("", folded.translate(_PUNCTUATION))

@@ -298,3 +298,24 @@ def test_reranker_is_a_pluggable_step(sample_collection: Path) -> None:
     assert reranker.seen and reranker.seen[0] >= 5
     lengths = [len(r.passage.text) for r in results]
     assert lengths == sorted(lengths)
+
+
+def test_normalising_a_folded_text_gives_the_same_as_normalising_the_text() -> None:
+    """The best-sentence choice folds each sentence once (NFKC + lower case) and
+    derives the comparison form from that; it must be exactly ``normalise``."""
+    import random
+
+    from embeddings.sparse import normalise_for_tokens
+    from qa.text import normalise, normalise_folded
+
+    samples = Path(__file__).resolve().parent.parent / "corpus" / "samples"
+    texts = [
+        line
+        for path in sorted(samples.glob("*.txt"))
+        for line in path.read_text("utf-8").splitlines()
+    ]
+    alphabet = "ＡＢａｂİIK，。；：！？（）【】“”‘’「」《》—–－…·・ \t\u3000\u00a0ﬁ①Ⅻ㈱가工会劳动"
+    rng = random.Random(7)
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(2000)]
+    for text in texts:
+        assert normalise_folded(normalise_for_tokens(text)) == normalise(text), text

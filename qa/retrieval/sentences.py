@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -10,16 +11,19 @@ from corpus.cleaning import ends_sentence
 from corpus.store import StoredPassage
 from embeddings.sparse import normalise_for_tokens
 
-from ..text import normalise
+from ..text import normalise, normalise_folded
 
 
-def _bigrams(text: str) -> set[str]:
+@functools.lru_cache(maxsize=256)
+def _bigrams(text: str) -> frozenset[str]:
+    """Character bigrams of a query (cached: each search asks once per candidate)."""
     compact = normalise(text)
-    return {compact[i : i + 2] for i in range(len(compact) - 1)}
+    return frozenset(compact[i : i + 2] for i in range(len(compact) - 1))
 
 
-def _substring_coverage(query_tokens: set[str], text: str, idf: dict[str, float]) -> float:
-    """Share of the query's IDF mass whose tokens occur in ``text`` as substrings.
+def _substring_coverage(query_tokens: set[str], folded: str, idf: dict[str, float]) -> float:
+    """Share of the query's IDF mass whose tokens occur in ``folded`` (a text as
+    ``normalise_for_tokens`` gives it) as substrings.
 
     Close to the token-set coverage of ``lexical.coverage`` (jieba's search mode
     emits a compound's parts too) without tokenising every candidate sentence,
@@ -27,7 +31,6 @@ def _substring_coverage(query_tokens: set[str], text: str, idf: dict[str, float]
     total = sum(idf.get(t, 0.0) for t in query_tokens)
     if total <= 0:
         return 0.0
-    folded = normalise_for_tokens(text)
     return sum(idf.get(t, 0.0) for t in query_tokens if t in folded) / total
 
 
@@ -52,10 +55,10 @@ def best_sentences(
     unique_tokens = set(query_tokens)
     scores = []
     for start, end in spans:
-        text = passage.text[start - offset : end - offset]
-        lexical = _substring_coverage(unique_tokens, text, idf)
+        folded = normalise_for_tokens(passage.text[start - offset : end - offset])
+        lexical = _substring_coverage(unique_tokens, folded, idf)
         # A bigram is in the sentence's bigram set exactly when it is a substring.
-        compact = normalise(text)
+        compact = normalise_folded(folded)
         overlap = sum(b in compact for b in query_bigrams) / (len(query_bigrams) or 1)
         scores.append(0.7 * lexical + 0.3 * overlap)
     if similarities is not None and len(similarities) == len(spans):
