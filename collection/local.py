@@ -51,7 +51,8 @@ class LocalBackend:
                 f"no collection at {self.location}; build it with: yinwen ingest --index "
                 f"{self.location} PATH...  (or --sample)"
             )
-        dense = DenseIndex.load(generation, dimension, mapped=True)
+        # Every query scans the passage vectors: read them ahead while the rest loads.
+        dense = DenseIndex.load(generation, dimension, mapped=True, prefetch=True)
         sparse = BM25Index.load(generation / "bm25")
         sentences = (
             DenseIndex.load(generation, dimension, SENTENCES_NAME, mapped=True)

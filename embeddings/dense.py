@@ -11,6 +11,7 @@ exact search is fast enough and has perfect recall.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,25 @@ def _as_half_precision(index: Any) -> Any:
     return converted
 
 
+def _read_ahead(path: Path) -> threading.Thread:
+    """Read ``path`` once in a background thread, so its pages are in the page
+    cache when a scan of the mapped file needs them. (``posix_fadvise(WILLNEED)``
+    was tried first: the kernel reads only the first 8 MB of it.)"""
+
+    def read() -> None:
+        buffer = bytearray(4 << 20)
+        try:
+            with open(path, "rb", buffering=0) as file:
+                while file.readinto(buffer):
+                    pass
+        except OSError as error:  # gone or unreadable: the scan will say so, not this
+            logger.debug("read-ahead of %s stopped: %s", path, error)
+
+    thread = threading.Thread(target=read, name=f"read-ahead {path.name}", daemon=True)
+    thread.start()
+    return thread
+
+
 class DenseIndex:
     """Exact FAISS index by passage id, with an optional HNSW search graph."""
 
@@ -107,7 +127,12 @@ class DenseIndex:
 
     @classmethod
     def load(
-        cls, directory: Path, dimension: int, name: str = "dense", mapped: bool = False
+        cls,
+        directory: Path,
+        dimension: int,
+        name: str = "dense",
+        mapped: bool = False,
+        prefetch: bool = False,
     ) -> DenseIndex:
         """The index stored as ``name.faiss`` in ``directory`` (empty if there is none).
 
@@ -115,7 +140,12 @@ class DenseIndex:
         of copying them into memory: opening costs no time per vector, and vectors
         only read by id (most sentence vectors of a large collection) never take
         memory. Safe against the next ingest, which writes a new generation's own
-        files and unlinks, never rewrites, the old ones."""
+        files and unlinks, never rewrites, the old ones.
+
+        ``prefetch`` (for an index every query scans) asks the kernel to read the
+        mapped file ahead, while the rest of the snapshot loads: from a cold page
+        cache the first scan otherwise faults its pages in one by one (81k
+        passage vectors: ~1 s, docs/BENCHMARKS.md)."""
         faiss = _faiss()
         path = directory / f"{name}.faiss"
         if not path.exists():
@@ -130,6 +160,8 @@ class DenseIndex:
         if hnsw_path.exists():
             hnsw = faiss.read_index(str(hnsw_path))
             faiss.downcast_index(hnsw.index).hnsw.efSearch = HNSW_EF_SEARCH
+        elif mapped and prefetch:
+            _read_ahead(path)
         loaded = cls(dimension, index, hnsw, name)
         moments_path = directory / f"{name}{MOMENTS_SUFFIX}"
         if moments_path.exists():

@@ -87,9 +87,11 @@ class BM25Index:
             index.ids = data["ids"]
             index.lengths = data["lengths"]
             rows = data["posting_rows"] if "posting_rows" in data.files else None
+            # Written in (term, passage) order and saying so: no check of 5M postings.
+            in_order = "sorted" in data.files and bool(data["sorted"])
         index.terms = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
         index.vocabulary = {term: i for i, term in enumerate(index.terms)}
-        index._prepare(rows)
+        index._prepare(rows, known_sorted=in_order)
         return index
 
     def save(self, directory: Path) -> None:
@@ -106,6 +108,7 @@ class BM25Index:
             lengths=self.lengths,
             # derived, but saving it spares every reader the work at open
             posting_rows=self._posting_rows,
+            sorted=np.array(True),  # _prepare always leaves the postings in order
         )
 
     # ----------------------------------------------------------------- updates
@@ -157,11 +160,12 @@ class BM25Index:
         self.lengths = self.lengths[keep_rows]
         self._prepare()
 
-    def _prepare(self, rows: np.ndarray | None = None) -> None:
+    def _prepare(self, rows: np.ndarray | None = None, known_sorted: bool = False) -> None:
         # Postings sorted by term, then by passage id, so that "which of these
         # passages hold this term" is a binary search in one term's slice. A
-        # saved index is already in that order; loading only checks it.
-        resorted = not self._postings_sorted()
+        # saved index is already in that order (and says so since 2026-12-02;
+        # an older one is checked).
+        resorted = not known_sorted and not self._postings_sorted()
         if resorted:
             order = np.lexsort((self.posting_ids, self.posting_terms))
             self.posting_terms = self.posting_terms[order]
