@@ -391,7 +391,7 @@ def test_an_older_database_gets_packed_postings_and_article_labels_when_opened(
     with psycopg.connect(url, autocommit=True) as connection:
         labels = connection.execute("SELECT * FROM article_heads ORDER BY passage_id").fetchall()
         connection.execute(
-            "DROP TABLE article_heads; DROP TABLE bm25_term_postings; "
+            "DROP TABLE article_heads; DROP TABLE bm25_term_postings; DROP TABLE vector_moments; "
             "DELETE FROM yinwen_schema WHERE version > 2"
         )
     assert [label for _, label in labels] == ["第一条", "第四十四条"]
@@ -533,3 +533,53 @@ def test_an_hnsw_index_above_the_threshold_finds_what_the_scan_finds(new_databas
     with psycopg.connect(url, autocommit=True) as connection:
         names = {r[0] for r in connection.execute("SELECT indexname FROM pg_indexes")}
     assert "passage_vectors_hnsw" not in names
+
+
+def test_every_write_stores_the_vectors_moments_and_a_server_reads_them(
+    tmp_path: Path, new_database, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A server opening the collection reads the mean and covariance the last write
+    stored (estimating them from 20,000 scattered vectors took 1.7 s at 81k); they
+    follow removals, and a database without them (written before migration 5) is
+    estimated as before, with the same values."""
+    import shutil
+
+    import numpy as np
+    import psycopg
+
+    from collection.postgres.indexes import PostgresVectorIndex
+
+    docs = tmp_path / "docs"
+    shutil.copytree(SAMPLES, docs)
+    url = new_database()
+    collection = Collection(url)
+    collection.ingest([docs], embedder="hash")
+
+    def stored() -> dict[str, int]:
+        with psycopg.connect(url) as connection:
+            rows = connection.execute("SELECT table_name, count FROM vector_moments").fetchall()
+        return dict(rows)
+
+    def counts() -> dict[str, int]:
+        reader = Collection(url).reader(HashEmbedder())
+        assert reader.sentences is not None
+        return {"passage_vectors": len(reader.dense), "sentence_vectors": len(reader.sentences)}
+
+    assert stored() == counts()
+    collection.remove([str(sorted(docs.iterdir())[0])])
+    assert stored() == counts()
+
+    reader = Collection(url).reader(HashEmbedder())
+    estimated = PostgresVectorIndex._estimated_moments
+    with monkeypatch.context() as patched:
+        patched.setattr(
+            PostgresVectorIndex, "_estimated_moments", lambda self: pytest.fail("estimated")
+        )
+        saved = reader.dense.moments()
+    assert saved is not None
+    with psycopg.connect(url) as connection:
+        connection.execute("DELETE FROM vector_moments")
+    fresh = estimated(reader.dense)
+    assert fresh is not None
+    assert np.allclose(reader.dense.moments()[0], saved[0])  # type: ignore[index]
+    assert np.allclose(fresh[0], saved[0]) and np.allclose(fresh[1], saved[1])

@@ -63,11 +63,13 @@ class PostgresStaged:
         return PostgresTermIndex(self.writes)
 
     def save_indexes(self, dense: Any, sentences: Any, sparse: Any) -> None:
-        """Rows are written as they come; what is left is the HNSW decision and the
-        packed postings of the terms this write changed."""
+        """Rows are written as they come; what is left is the HNSW decision, the
+        packed postings of the terms this write changed, and the vectors' moments."""
         dense.update_search_index()
         sentences.update_search_index()
         sparse.refresh_term_postings()
+        dense.store_moments()
+        sentences.store_moments()
 
 
 class PostgresBackend:

@@ -140,8 +140,44 @@ class PostgresVectorIndex:
         return {int(row[0]) for row in self.database.rows(f"SELECT {self.key} FROM {self.table}")}
 
     def moments(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """Mean and covariance, estimated from an even sample of the stored vectors."""
+        """Mean and covariance as the last write stored them; estimated from an even
+        sample of the stored vectors when it did not (a database written before
+        ``vector_moments``) or they do not match the table's count."""
+        rows = self.database.rows(
+            "SELECT count, mean, covariance FROM vector_moments WHERE table_name = %s",
+            (self.table,),
+            binary=True,
+        )
+        if rows and int(rows[0][0]) == len(self):
+            _, mean, covariance = rows[0]
+            dimension = self.dimension
+            return (
+                np.frombuffer(bytes(mean), dtype="<f8").reshape(dimension).copy(),
+                np.frombuffer(bytes(covariance), dtype="<f8").reshape(dimension, dimension).copy(),
+            )
+        return self._estimated_moments()
+
+    def _estimated_moments(self) -> tuple[np.ndarray, np.ndarray] | None:
         return estimate_moments(np.fromiter(self.passage_ids(), np.int64), self.vectors)
+
+    def store_moments(self) -> None:
+        """Estimate the moments of the table as this write leaves it, and store them
+        with it (in the write's transaction: a reader sees them with the vectors)."""
+        ids = np.fromiter(self.passage_ids(), np.int64)
+        moments = estimate_moments(ids, self.vectors)
+        self.database.execute("DELETE FROM vector_moments WHERE table_name = %s", (self.table,))
+        if moments is not None:
+            mean, covariance = moments
+            self.database.execute(
+                "INSERT INTO vector_moments (table_name, count, mean, covariance) "
+                "VALUES (%s, %s, %s, %s)",
+                (
+                    self.table,
+                    len(ids),
+                    np.ascontiguousarray(mean, dtype="<f8").tobytes(),
+                    np.ascontiguousarray(covariance, dtype="<f8").tobytes(),
+                ),
+            )
 
     def add(self, ids: Sequence[int], vectors: np.ndarray) -> None:
         """Add vectors (an id already present is replaced)."""
