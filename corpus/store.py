@@ -86,15 +86,21 @@ CREATE INDEX IF NOT EXISTS passages_by_doc ON passages(doc_id, passage_index);
 -- What a snapshot reads when it opens, kept small so a cold open does not read
 -- every document's text (titles) or every passage's (law article labels).
 CREATE INDEX IF NOT EXISTS documents_by_title ON documents(title, doc_id);
-CREATE TABLE IF NOT EXISTS article_heads (
-    passage_id INTEGER PRIMARY KEY REFERENCES passages(passage_id) ON DELETE CASCADE,
-    label TEXT NOT NULL
-);
 CREATE TABLE IF NOT EXISTS warnings (
     doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
     code TEXT NOT NULL,
     message TEXT NOT NULL
 );
+"""
+
+
+# ... and the law article each passage opens: created with its rows in one
+# transaction (CorpusStore._add_article_heads), never empty beside passages.
+ARTICLE_HEADS = """
+CREATE TABLE article_heads (
+    passage_id INTEGER PRIMARY KEY REFERENCES passages(passage_id) ON DELETE CASCADE,
+    label TEXT NOT NULL
+)
 """
 
 
@@ -247,11 +253,10 @@ class CorpusStore:
             self.connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
         else:
             self.connection = sqlite3.connect(path, check_same_thread=False)
-            had_article_heads = self._has_table("article_heads")
             self.connection.executescript(SCHEMA)
             self._add_columns()
-            if not had_article_heads:
-                self._fill_article_heads()
+            if not self._has_table("article_heads"):
+                self._add_article_heads()
         self.connection.execute("PRAGMA foreign_keys = ON")
         self._columns = {
             table: {row[1] for row in self.connection.execute(f"PRAGMA table_info({table})")}
@@ -265,14 +270,21 @@ class CorpusStore:
         ).fetchone()
         return row is not None
 
-    def _fill_article_heads(self) -> None:
-        """Label the articles of a store written before ``article_heads`` existed
-        (once, in the write that adds the table)."""
-        with self.connection:
+    def _add_article_heads(self) -> None:
+        """Create ``article_heads`` with the labels of the passages already stored (a
+        store written before the table), in one transaction: killed half-way, the
+        store has no table and the next write tries again."""
+        heads = [(passage_id, label) for label, passage_id in self._scan_article_heads()]
+        self.connection.execute("BEGIN")
+        try:
+            self.connection.execute(ARTICLE_HEADS)
             self.connection.executemany(
-                "INSERT INTO article_heads (passage_id, label) VALUES (?, ?)",
-                [(passage_id, label) for label, passage_id in self._scan_article_heads()],
+                "INSERT INTO article_heads (passage_id, label) VALUES (?, ?)", heads
             )
+            self.connection.execute("COMMIT")
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
 
     def _scan_article_heads(self) -> list[tuple[str, int]]:
         rows = self.connection.execute(

@@ -1,7 +1,7 @@
 """Whole numbers an operator may set in the environment (index thresholds, build
-memory), read in one place: a value that is not a number, or below its floor,
-is reported in one line and the default is used, instead of a traceback when
-the module is imported."""
+memory), read in one place: a value that is not a number is reported in one
+line and the default is used, one below its floor is reported and the floor is
+used - instead of a traceback when the module is imported."""
 
 from __future__ import annotations
 

@@ -483,8 +483,8 @@ _LAW = (
 )
 
 
-def _article_heads(location: Path | str) -> list[str]:
-    """The article labels a snapshot reads, each checked against its passage."""
+def _article_heads_by_id(location: Path | str) -> list[tuple[str, int]]:
+    """The (label, passage id) pairs a snapshot reads, each checked against its passage."""
     reader = Collection(location).reader(HashEmbedder())
     try:
         texts = {p.passage_id: p.text for p in reader.store.passages()}
@@ -492,9 +492,13 @@ def _article_heads(location: Path | str) -> list[str]:
         assert [i for _, i in heads] == sorted(i for _, i in heads)
         for label, passage_id in heads:
             assert texts[passage_id].startswith(label), (label, texts[passage_id])
-        return [label for label, _ in heads]
+        return heads
     finally:
         reader.close()
+
+
+def _article_heads(location: Path | str) -> list[str]:
+    return [label for label, _ in _article_heads_by_id(location)]
 
 
 def test_law_article_labels_are_stored_with_their_passages_through_every_write(
@@ -514,10 +518,13 @@ def test_law_article_labels_are_stored_with_their_passages_through_every_write(
     assert _article_heads(location) == ["第一条", "第四十四条"]
     top = QA.open(location).search("第四十四条", top_k=3).results[0]
     assert top.passage.text.startswith("第四十四条")
+    article_44 = dict(_article_heads_by_id(location))["第四十四条"]
 
     law.write_text(_LAW.replace("第一条 为了", "第二条 为了"), encoding="utf-8")
     collection.ingest([docs], embedder="hash")
-    assert sorted(_article_heads(location)) == ["第二条", "第四十四条"]  # 44 kept its id
+    heads = dict(_article_heads_by_id(location))
+    assert sorted(heads) == ["第二条", "第四十四条"]
+    assert heads["第四十四条"] == article_44  # an unchanged passage keeps its id and label
     collection.remove([str(law)])
     assert _article_heads(location) == []
 

@@ -24,7 +24,7 @@ from ..backend import SnapshotParts
 from ..errors import CollectionError
 from ..manifest import FORMAT_VERSION, Manifest, package_version
 from .connection import Pool, PooledReads, TransactionWrites, connect, mask_url
-from .indexes import PostgresTermIndex, PostgresVectorIndex
+from .indexes import PostgresTermIndex, PostgresVectorIndex, read_stored_moments
 from .schema import WRITE_LOCK, ensure_vector_tables, prepare, vector_dimension
 from .store import PostgresStore
 
@@ -149,9 +149,14 @@ class PostgresBackend:
                 f"no vectors in {self.location}; build them with: yinwen ingest --index "
                 f"{self.location} PATH..."
             )
-        with self.reads.consistent():  # counts and term frequencies of one state
+        # Counts, stored moments and term frequencies of one state.
+        with self.reads.consistent():
             dense = PostgresVectorIndex(
-                self.reads, "passage_vectors", dimension, _count(self.reads, "passage_vectors")
+                self.reads,
+                "passage_vectors",
+                dimension,
+                _count(self.reads, "passage_vectors"),
+                read_stored_moments(self.reads, "passage_vectors"),
             )
             sentences = (
                 PostgresVectorIndex(
@@ -159,6 +164,7 @@ class PostgresBackend:
                     "sentence_vectors",
                     dimension,
                     _count(self.reads, "sentence_vectors"),
+                    read_stored_moments(self.reads, "sentence_vectors"),
                 )
                 if manifest.sentence_vectors
                 else None

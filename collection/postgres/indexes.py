@@ -19,6 +19,7 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from itertools import islice
+from typing import Any
 
 import numpy as np
 
@@ -72,7 +73,12 @@ class PostgresVectorIndex:
     """Unit vectors in a pgvector table, by integer key (passage id, or sentence key)."""
 
     def __init__(
-        self, database: Database, table: str, dimension: int, length: int | None = None
+        self,
+        database: Database,
+        table: str,
+        dimension: int,
+        length: int | None = None,
+        stored_moments: Any = None,
     ) -> None:
         if table not in {"passage_vectors", "sentence_vectors"}:
             raise ValueError(table)
@@ -83,6 +89,11 @@ class PostgresVectorIndex:
         # A snapshot's count, read once: retrieval asks for it per query, and a
         # count(*) scans the table. None (a writer's index) counts each time.
         self.length = length
+        # The moments row as read with the snapshot's counts (read_stored_moments).
+        self._stored_moments = stored_moments
+        # Whether this (writer's) index added or removed vectors: only then does
+        # the write estimate and store the moments again.
+        self.changed = False
 
     def __len__(self) -> int:
         if self.length is not None:
@@ -140,50 +151,54 @@ class PostgresVectorIndex:
         return {int(row[0]) for row in self.database.rows(f"SELECT {self.key} FROM {self.table}")}
 
     def moments(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """Mean and covariance as the last write stored them; estimated from an even
-        sample of the stored vectors when it did not (a database written before
-        ``vector_moments``) or they do not match the table's count."""
-        rows = self.database.rows(
-            "SELECT count, mean, covariance FROM vector_moments WHERE table_name = %s",
-            (self.table,),
-            binary=True,
-        )
-        if rows and int(rows[0][0]) == len(self):
-            _, mean, covariance = rows[0]
+        """Mean and covariance as the last write stored them, read with this
+        snapshot's counts; estimated from an even sample of the stored vectors when
+        there are none (a database written before ``vector_moments``) or they do
+        not fit this snapshot (another count or dimension)."""
+        row = self._stored_moments
+        if row is not None and int(row[0]) == len(self):
             dimension = self.dimension
-            return (
-                np.frombuffer(bytes(mean), dtype="<f8").reshape(dimension).copy(),
-                np.frombuffer(bytes(covariance), dtype="<f8").reshape(dimension, dimension).copy(),
-            )
+            mean, covariance = bytes(row[1]), bytes(row[2])
+            if len(mean) == 8 * dimension and len(covariance) == 8 * dimension * dimension:
+                return (
+                    np.frombuffer(mean, dtype="<f8").copy(),
+                    np.frombuffer(covariance, dtype="<f8").reshape(dimension, dimension).copy(),
+                )
         return self._estimated_moments()
 
     def _estimated_moments(self) -> tuple[np.ndarray, np.ndarray] | None:
         return estimate_moments(np.fromiter(self.passage_ids(), np.int64), self.vectors)
 
     def store_moments(self) -> None:
-        """Estimate the moments of the table as this write leaves it, and store them
-        with it (in the write's transaction: a reader sees them with the vectors)."""
-        ids = np.fromiter(self.passage_ids(), np.int64)
-        moments = estimate_moments(ids, self.vectors)
-        self.database.execute("DELETE FROM vector_moments WHERE table_name = %s", (self.table,))
-        if moments is not None:
-            mean, covariance = moments
-            self.database.execute(
-                "INSERT INTO vector_moments (table_name, count, mean, covariance) "
-                "VALUES (%s, %s, %s, %s)",
-                (
-                    self.table,
-                    len(ids),
-                    np.ascontiguousarray(mean, dtype="<f8").tobytes(),
-                    np.ascontiguousarray(covariance, dtype="<f8").tobytes(),
-                ),
-            )
+        """After a write that added or removed vectors, estimate the moments of the
+        table as it leaves it and store them in the write's transaction (a reader
+        reads them together with its counts). A write that changed no vector keeps
+        the row; an older database without one gets it at its next such write."""
+        if not self.changed:
+            return
+        moments = self._estimated_moments()
+        if moments is None:
+            self.database.execute("DELETE FROM vector_moments WHERE table_name = %s", (self.table,))
+            return
+        mean, covariance = moments
+        self.database.execute(
+            "INSERT INTO vector_moments (table_name, count, mean, covariance) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (table_name) DO UPDATE SET "
+            "count = excluded.count, mean = excluded.mean, covariance = excluded.covariance",
+            (
+                self.table,
+                len(self),
+                np.ascontiguousarray(mean, dtype="<f8").tobytes(),
+                np.ascontiguousarray(covariance, dtype="<f8").tobytes(),
+            ),
+        )
 
     def add(self, ids: Sequence[int], vectors: np.ndarray) -> None:
         """Add vectors (an id already present is replaced)."""
         if not len(ids):
             return
         self.remove(ids)
+        self.changed = True
         keys = [int(i) for i in ids]
         if self.table == "passage_vectors":
             self.database.copy_rows(
@@ -203,12 +218,14 @@ class PostgresVectorIndex:
 
     def remove(self, ids: Sequence[int]) -> None:
         if len(ids):
+            self.changed = True
             self.database.execute(
                 f"DELETE FROM {self.table} WHERE {self.key} = ANY(%s)", ([int(i) for i in ids],)
             )
 
     def remove_sentences_of(self, passage_ids: Sequence[int]) -> None:
         if len(passage_ids):
+            self.changed = True
             self.database.execute(
                 "DELETE FROM sentence_vectors WHERE passage_id = ANY(%s)",
                 ([int(i) for i in passage_ids],),
@@ -232,6 +249,16 @@ class PostgresVectorIndex:
             )
         else:
             self.database.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+def read_stored_moments(database: Database, table: str) -> Any:
+    """The (count, mean, covariance) row a write stored for ``table``, or None."""
+    rows = database.rows(
+        "SELECT count, mean, covariance FROM vector_moments WHERE table_name = %s",
+        (table,),
+        binary=True,
+    )
+    return rows[0] if rows else None
 
 
 class PostgresTermIndex:
