@@ -321,12 +321,13 @@ def test_normalising_a_folded_text_gives_the_same_as_normalising_the_text() -> N
         assert normalise_folded(normalise_for_tokens(text)) == normalise(text), text
 
 
-def test_a_search_reads_each_sentence_cosine_once(
+def test_a_search_reads_each_sentence_cosine_and_passage_outline_once(
     sample_collection: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The candidates' sentence list, the ranking features and each result's best
-    sentence ask for overlapping sentences; each is compared with the query once
-    (reading vectors by id three times was ~12 ms of a search at 81k passages)."""
+    """The candidates' sentence list, the verbatim-phrase check, the ranking
+    features and each result's best sentence ask for overlapping sentences and
+    passages; each is read once a search (qa/retrieval/reads.py; reading sentence
+    vectors by id three times was ~12 ms of a search at 81k passages)."""
     from qa.retrieval import retriever
 
     monkeypatch.setattr(retriever, "SENTENCE_SCAN_LIMIT", 0)  # as above 100k sentences
@@ -341,7 +342,17 @@ def test_a_search_reads_each_sentence_cosine_once(
         return original(vector, keys)
 
     monkeypatch.setattr(sentences, "similarities", counting)
-    results = qa.search("工会如何维护职工合法权益", top_k=10).results
-    assert results and asked
+    store = qa.reader().store
+    outlined: list[int] = []
+    read_outlines = store.passage_outlines
+
+    def counting_outlines(ids: list[int]) -> dict[int, tuple[str, int]]:
+        outlined.extend(ids)
+        return read_outlines(ids)
+
+    monkeypatch.setattr(store, "passage_outlines", counting_outlines)
+    results = qa.search("“工会工作”如何维护职工合法权益", top_k=10).results
+    assert results and asked and outlined
     assert len(asked) == len(set(asked))
+    assert len(outlined) == len(set(outlined))
     assert any(len(r.passage.sentences) >= 2 for r in results)

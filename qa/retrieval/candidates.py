@@ -4,6 +4,8 @@ names, and passages of the document whose title the query names."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from collection.collection import CollectionReader
@@ -20,9 +22,12 @@ def exact_matches(
     query: str,
     candidates: set[int],
     allowed: set[int] | None,
+    outlines: Callable[[list[int]], dict[int, tuple[str, int]]] | None = None,
 ) -> list[int]:
     """Passages containing a query phrase verbatim (compared in normalised form),
-    and law articles whose label the query names ("第四十四条", "第44条")."""
+    and law articles whose label the query names ("第四十四条", "第44条").
+    ``outlines`` reads passage texts (default: the store's ``passage_outlines``;
+    a search passes its ``QueryReads.outlines``)."""
     store = reader.store
     labelled: list[int] = []
     for label in article_labels(query):
@@ -40,7 +45,8 @@ def exact_matches(
     if allowed is not None:
         ids &= allowed
     targets = [normalise(p) for p in phrases]
-    texts = store.passage_outlines(sorted(ids))  # the text alone: no provenance needed
+    read = outlines or store.passage_outlines
+    texts = read(sorted(ids))  # the text alone: no provenance needed
     matches = [
         passage_id
         for passage_id, (text, _) in sorted(texts.items())

@@ -24,6 +24,7 @@ from .fusion import convex_fusion, reciprocal_rank_fusion
 from .lexical import passage_coverage, query_idf
 from .lexicon import Lexicon
 from .ranker import shipped_ranker
+from .reads import QueryReads
 from .rerank import Reranker
 from .results import Location, SearchResult, Signals
 from .sentences import best_sentences, is_heading_passage, is_heading_text
@@ -33,37 +34,13 @@ from .settings import Filters, RetrievalSettings
 @dataclass
 class QueryCandidates:
     """What a query produced before fusion: its lists, vector, tokens and their IDF,
-    and the sentence cosines computed so far."""
+    and what it read of the snapshot so far."""
 
     lists: CandidateLists
     vector: np.ndarray
     tokens: list[str]
     idf: dict[str, float]
-    sentence_scores: SentenceScores | None = None
-
-
-class SentenceScores:
-    """One query's cosines with sentence vectors, by sentence key, each read once.
-
-    The sentence list of the candidates, the ranking features and the best
-    sentence of each result ask for overlapping sets of sentences; reading their
-    vectors by id three times was ~12 ms of a search at 81k passages (and three
-    round trips on PostgreSQL)."""
-
-    def __init__(self, index: VectorIndex | None, vector: np.ndarray) -> None:
-        self._index = index
-        self.vector = vector
-        self._known: dict[int, float] = {}
-        self._absent: set[int] = set()
-
-    def of(self, keys: list[int]) -> dict[int, float]:
-        """Cosines of the keys the index holds (those it lacks are left out)."""
-        missing = [k for k in keys if k not in self._known and k not in self._absent]
-        if missing and self._index is not None:
-            found = self._index.similarities(self.vector, missing)
-            self._known.update(found)
-            self._absent.update(k for k in missing if k not in found)
-        return {k: self._known[k] for k in keys if k in self._known}
+    reads: QueryReads | None = None
 
 
 # Results whose coverage signal is computed (the abstention decision reads the top few).
@@ -103,10 +80,10 @@ class HybridRetriever:
         vector: np.ndarray,
         tokens: list[str],
         idf: dict[str, float],
-        sentence_scores: SentenceScores | None = None,
+        reads: QueryReads | None = None,
     ) -> tuple[list[int], np.ndarray]:
         """Every candidate of the lists and its feature row (see ``features.FEATURES``)."""
-        scores = sentence_scores or SentenceScores(self.reader.sentences, vector)
+        reads = reads or QueryReads(self.reader, vector)
         ids = lists.candidate_ids()
         if not ids:
             return ids, candidate_features(ids, lists, *(np.zeros(0),) * 5)
@@ -116,12 +93,12 @@ class HybridRetriever:
         weights = np.array([idf[t] for t in unique])
         matched = reader.sparse.term_matches(unique, ids)
         coverage = (matched @ weights) / (weights.sum() or 1.0)
-        outlines = reader.store.passage_outlines(ids)
+        outlines = reads.outlines(ids)
         texts = [outlines.get(i, ("", 0))[0] for i in ids]
         sizes = [outlines.get(i, ("", 0))[1] for i in ids]
         heading = np.array([is_heading_text(text) for text in texts])
         lengths = np.array([len(text) for text in texts])
-        best = self._best_sentence_cosines(scores, ids, dict(zip(ids, sizes, strict=True)))
+        best = self._best_sentence_cosines(reads, ids, dict(zip(ids, sizes, strict=True)))
         sentence_cosines = np.array(
             [max(best.get(i, -1.0), float(c)) for i, c in zip(ids, cosines, strict=True)]
         )
@@ -130,7 +107,7 @@ class HybridRetriever:
         )
 
     def _best_sentence_cosines(
-        self, scores: SentenceScores, ids: list[int], sizes: dict[int, int]
+        self, reads: QueryReads, ids: list[int], sizes: dict[int, int]
     ) -> dict[int, float]:
         """Passage id -> the cosine of its best sentence, for those of ``ids`` with
         several sentences (``sizes``: sentences per passage); read by id, no scan."""
@@ -143,13 +120,13 @@ class HybridRetriever:
             for number in range(min(sizes[i], SENTENCE_SLOTS))
         ]
         best: dict[int, float] = {}
-        for key, score in scores.of(keys).items():
+        for key, score in reads.sentence_cosines(keys).items():
             passage_id = key // SENTENCE_SLOTS
             best[passage_id] = max(score, best.get(passage_id, -1.0))
         return best
 
     def _sentence_similarities(
-        self, scores: SentenceScores, passages: list[StoredPassage]
+        self, reads: QueryReads, passages: list[StoredPassage]
     ) -> dict[int, list[float]]:
         """Passage id -> the cosine of each of its sentences to the query (passages of
         several sentences, when the collection has sentence vectors): one search."""
@@ -163,7 +140,7 @@ class HybridRetriever:
         ]
         if not keys:
             return {}
-        found = scores.of(keys)
+        found = reads.sentence_cosines(keys)
         return {
             p.passage_id: [
                 found.get(p.passage_id * SENTENCE_SLOTS + n, 0.0) for n in range(len(p.sentences))
@@ -198,12 +175,12 @@ class HybridRetriever:
         allowed = set(allowed_list) if allowed_list is not None else None
         tokens = tokenize(query)
         vector = reader.embedder.embed_query(query)
-        sentence_scores = SentenceScores(reader.sentences, vector)
+        reads = QueryReads(reader, vector)
         pool = max(settings.candidates, top_k * 3)
         dense = reader.dense.search(vector, pool, allowed_list)
         sparse = reader.sparse.search(tokens, pool, allowed_list)
         candidate_ids = {i for i, _ in dense} | {i for i, _ in sparse}
-        exact = exact_matches(reader, self.lexicon, query, candidate_ids, allowed)
+        exact = exact_matches(reader, self.lexicon, query, candidate_ids, allowed, reads.outlines)
         by_author = author_matches(reader, self.lexicon, query, vector, pool, allowed)
         by_title = title_matches(
             reader, self.lexicon, tokens, vector, pool, allowed, settings.title_min_coverage
@@ -214,14 +191,14 @@ class HybridRetriever:
             exact,
             by_author,
             by_title,
-            self._by_sentence(sentence_scores, dense, sparse, pool, allowed),
+            self._by_sentence(reads, dense, sparse, pool, allowed),
         )
         idf = query_idf(tokens, reader.sparse)
-        return QueryCandidates(lists, vector, tokens, idf, sentence_scores)
+        return QueryCandidates(lists, vector, tokens, idf, reads)
 
     def _by_sentence(
         self,
-        scores: SentenceScores,
+        reads: QueryReads,
         dense: list[tuple[int, float]],
         sparse: list[tuple[int, float]],
         pool: int,
@@ -236,14 +213,14 @@ class HybridRetriever:
         best = dict(dense)
         if self._scan_sentences(sentences):
             # A passage has several sentences: ask for more than ``pool`` to fill it.
-            for key, score in sentences.search(scores.vector, pool * 4):
+            for key, score in sentences.search(reads.vector, pool * 4):
                 passage_id = key // SENTENCE_SLOTS
                 if allowed is None or passage_id in allowed:
                     best[passage_id] = max(score, best.get(passage_id, -1.0))
         else:
             ids = list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in sparse]))
-            sizes = {i: size for i, (_, size) in self.reader.store.passage_outlines(ids).items()}
-            for passage_id, score in self._best_sentence_cosines(scores, ids, sizes).items():
+            sizes = {i: size for i, (_, size) in reads.outlines(ids).items()}
+            for passage_id, score in self._best_sentence_cosines(reads, ids, sizes).items():
                 best[passage_id] = max(score, best.get(passage_id, -1.0))
         return sorted(best.items(), key=lambda pair: -pair[1])[:pool]
 
@@ -272,11 +249,11 @@ class HybridRetriever:
         by_author, by_title = lists.by_author, lists.by_title
         settings = self.settings
         reader = self.reader
-        sentence_scores = found.sentence_scores or SentenceScores(reader.sentences, vector)
+        reads = found.reads or QueryReads(reader, vector)
         store = reader.store
         ranker = self.ranker if settings.fusion == "learned" else None
         if ranker is not None:
-            ids, features = self.features(lists, vector, tokens, idf, sentence_scores)
+            ids, features = self.features(lists, vector, tokens, idf, reads)
             fused = dict(zip(ids, ranker.score(features).tolist(), strict=True))
             if exact and fused:
                 # Text the user quoted verbatim, or the article they named, is what
@@ -325,7 +302,7 @@ class HybridRetriever:
         background = float(np.median([score for _, score in dense])) if dense else 0.0
         # ... and above its similarity to the whole collection (for abstention).
         passage_z, sentence_z = self.background.standardisers(vector)
-        similarities = self._sentence_similarities(sentence_scores, list(passages.values()))
+        similarities = self._sentence_similarities(reads, list(passages.values()))
         results = []
         for item in ordered:
             passage = passages.get(item)
