@@ -274,16 +274,17 @@ class CorpusStore:
         """Create ``article_heads`` with the labels of the passages already stored (a
         store written before the table), in one transaction: killed half-way, the
         store has no table and the next write tries again."""
-        heads = [(passage_id, label) for label, passage_id in self._scan_article_heads()]
         self.connection.execute("BEGIN")
         try:
+            heads = [(passage_id, label) for label, passage_id in self._scan_article_heads()]
             self.connection.execute(ARTICLE_HEADS)
             self.connection.executemany(
                 "INSERT INTO article_heads (passage_id, label) VALUES (?, ?)", heads
             )
             self.connection.execute("COMMIT")
         except BaseException:
-            self.connection.execute("ROLLBACK")
+            if self.connection.in_transaction:  # SQLite may have rolled back itself
+                self.connection.execute("ROLLBACK")
             raise
 
     def _scan_article_heads(self) -> list[tuple[str, int]]:

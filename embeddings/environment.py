@@ -12,7 +12,8 @@ logger = logging.getLogger(__name__)
 
 
 def environment_int(name: str, default: int, minimum: int = 0) -> int:
-    """``$name`` as an integer of at least ``minimum``; ``default`` if unset or unusable."""
+    """``$name`` as an integer: ``default`` if unset or not a whole number,
+    ``minimum`` if below it."""
     value = os.environ.get(name, "").strip()
     if not value:
         return default

@@ -356,3 +356,44 @@ def test_a_search_reads_each_sentence_cosine_and_passage_outline_once(
     assert len(asked) == len(set(asked))
     assert len(outlined) == len(set(outlined))
     assert any(len(r.passage.sentences) >= 2 for r in results)
+
+
+def test_sharing_a_search_s_reads_changes_no_result(
+    sample_collection: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QueryReads only remembers what a search read: reading everything afresh at
+    every step gives the same results, scores and sentences."""
+    from qa.retrieval import retriever
+    from qa.retrieval.reads import QueryReads
+
+    monkeypatch.setattr(retriever, "SENTENCE_SCAN_LIMIT", 0)  # as above 100k sentences
+    qa = QA.open(sample_collection)
+    queries = [
+        "工会如何维护职工合法权益",
+        "“劳模精神”",
+        "马璐在文章中说了什么",
+        "产业工人队伍建设改革",
+    ]
+
+    def run() -> list[list[tuple[int, float, list[tuple[int, int]]]]]:
+        return [
+            [(r.passage.passage_id, r.score, r.sentence_spans) for r in qa.search(q).results]
+            for q in queries
+        ]
+
+    shared = run()
+
+    def fresh_cosines(self: QueryReads, keys: list[int]) -> dict[int, float]:
+        sentences = self._sentences
+        return {} if sentences is None else sentences.similarities(self.vector, keys)
+
+    def fresh_outlines(self: QueryReads, ids: list[int]) -> dict[int, tuple[str, int]]:
+        return self._store.passage_outlines(ids)
+
+    monkeypatch.setattr(QueryReads, "sentence_cosines", fresh_cosines)
+    monkeypatch.setattr(QueryReads, "outlines", fresh_outlines)
+    unshared = run()
+    assert all(shared)
+    for mine, theirs in zip(shared, unshared, strict=True):
+        assert [(i, spans) for i, _, spans in mine] == [(i, spans) for i, _, spans in theirs]
+        assert [score for _, score, _ in mine] == pytest.approx([s for _, s, _ in theirs], abs=1e-6)

@@ -223,6 +223,7 @@ def ensure_vector_tables(database: Any, dimension: int) -> None:
             continue
         if current is not None:
             database.execute(f"DROP TABLE {table}")
+            database.execute("DELETE FROM vector_moments WHERE table_name = %s", (table,))
         database.execute(
             f"CREATE TABLE {table} ({key_columns}, embedding vector({int(dimension)}) NOT NULL)"
         )
