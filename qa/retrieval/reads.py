@@ -10,9 +10,15 @@ for one search and remembers what it read.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import TypeVar
+
 import numpy as np
 
 from collection.collection import CollectionReader
+
+Value = TypeVar("Value")
 
 
 class QueryReads:
@@ -30,18 +36,28 @@ class QueryReads:
     def sentence_cosines(self, keys: list[int]) -> dict[int, float]:
         """Cosine of the query with each of these sentence vectors (keys the index
         lacks are left out)."""
-        missing = [k for k in keys if k not in self._cosines and k not in self._absent]
-        if missing and self._sentences is not None:
-            found = self._sentences.similarities(self.vector, missing)
-            self._cosines.update(found)
-            self._absent.update(k for k in missing if k not in found)
-        return {k: self._cosines[k] for k in keys if k in self._cosines}
+        sentences = self._sentences
+        if sentences is None:
+            return {}
+        read = functools.partial(sentences.similarities, self.vector)
+        return _read_once(self._cosines, self._absent, keys, read)
 
     def outlines(self, ids: list[int]) -> dict[int, tuple[str, int]]:
         """Passage id -> (text, number of sentences), as ``passage_outlines`` gives."""
-        missing = [i for i in ids if i not in self._outlines and i not in self._gone]
-        if missing:
-            found = self._store.passage_outlines(missing)
-            self._outlines.update(found)
-            self._gone.update(i for i in missing if i not in found)
-        return {i: self._outlines[i] for i in ids if i in self._outlines}
+        return _read_once(self._outlines, self._gone, ids, self._store.passage_outlines)
+
+
+def _read_once(
+    known: dict[int, Value],
+    absent: set[int],
+    keys: list[int],
+    read: Callable[[list[int]], dict[int, Value]],
+) -> dict[int, Value]:
+    """The values of ``keys``, reading only those neither ``known`` nor ``absent``
+    (and remembering what the read gave, or that it gave nothing)."""
+    missing = [k for k in keys if k not in known and k not in absent]
+    if missing:
+        found = read(missing)
+        known.update(found)
+        absent.update(k for k in missing if k not in found)
+    return {k: known[k] for k in keys if k in known}
