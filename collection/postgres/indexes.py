@@ -176,7 +176,8 @@ class PostgresVectorIndex:
         the row; an older database without one gets it at its next such write."""
         if not self.changed:
             return
-        moments = self._estimated_moments()
+        ids = np.fromiter(self.passage_ids(), np.int64)
+        moments = estimate_moments(ids, self.vectors)
         if moments is None:
             self.database.execute("DELETE FROM vector_moments WHERE table_name = %s", (self.table,))
             return
@@ -187,7 +188,7 @@ class PostgresVectorIndex:
             "count = excluded.count, mean = excluded.mean, covariance = excluded.covariance",
             (
                 self.table,
-                len(self),
+                len(ids),  # the keys just read: no second count(*) of the table
                 np.ascontiguousarray(mean, dtype="<f8").tobytes(),
                 np.ascontiguousarray(covariance, dtype="<f8").tobytes(),
             ),
