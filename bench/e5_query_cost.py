@@ -44,7 +44,9 @@ class E5QueryCost(Embedder):
     def warm_up(self) -> None:
         with self._loading:
             if self._e5 is None:
-                self._e5 = E5Small()
+                e5 = E5Small()
+                e5.warm_up()  # chooses its query threads, as a real e5 snapshot does
+                self._e5 = e5
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         return self.hash.embed_documents(texts)

