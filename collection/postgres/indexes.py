@@ -219,18 +219,22 @@ class PostgresVectorIndex:
 
     def remove(self, ids: Sequence[int]) -> None:
         if len(ids):
-            self.changed = True
-            self.database.execute(
-                f"DELETE FROM {self.table} WHERE {self.key} = ANY(%s)", ([int(i) for i in ids],)
-            )
+            self._delete(f"{self.key} = ANY(%s)", [int(i) for i in ids])
 
     def remove_sentences_of(self, passage_ids: Sequence[int]) -> None:
         if len(passage_ids):
+            self._delete("passage_id = ANY(%s)", [int(i) for i in passage_ids])
+
+    def _delete(self, condition: str, keys: list[int]) -> None:
+        """Delete the rows matching ``condition``; only a deletion that found rows
+        marks the vectors changed (and their moments due for a new estimate)."""
+        rows = self.database.rows(
+            f"WITH gone AS (DELETE FROM {self.table} WHERE {condition} RETURNING 1) "
+            "SELECT count(*) FROM gone",
+            (keys,),
+        )
+        if rows and int(rows[0][0]):
             self.changed = True
-            self.database.execute(
-                "DELETE FROM sentence_vectors WHERE passage_id = ANY(%s)",
-                ([int(i) for i in passage_ids],),
-            )
 
     def sentence_passages(self) -> set[int]:
         rows = self.database.rows("SELECT DISTINCT passage_id FROM sentence_vectors")
