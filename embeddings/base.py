@@ -254,6 +254,8 @@ class E5Small(Embedder):
         )
         self._query_threads: int | None = None  # chosen by warm_up
         self._choosing = threading.Lock()
+        self._embedding = 0  # queries being embedded now, in any thread
+        self._counting = threading.Lock()
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -262,17 +264,26 @@ class E5Small(Embedder):
         return normalise(self._model.passage(list(texts)))
 
     def embed_query(self, text: str) -> np.ndarray:
-        # Until warm_up has measured, a query runs on one core: the better
-        # choice under load on every machine measured (docs/DECISIONS.md).
-        self._use_threads(self._query_threads or 1)
-        return normalise(self._model.query([text]))[0]
+        # A query runs on one core while another query is being embedded (the
+        # better choice under load on every machine measured) and until warm_up
+        # has measured; a lone query then on the count that was faster for it.
+        with self._counting:
+            self._embedding += 1
+            alone = self._embedding == 1
+        try:
+            self._use_threads((self._query_threads or 1) if alone else 1)
+            return normalise(self._model.query([text]))[0]
+        finally:
+            with self._counting:
+                self._embedding -= 1
 
     def warm_up(self) -> None:
         """Choose, once, how many cores embed a query: the faster for a lone query
         on this machine. Waking passive OpenMP workers for each of a query's ~100
         small matrix products can cost more than they share (15 vs 22 ms on one
         machine here) or less (35 vs 21 ms on another): docs/DECISIONS.md, "A
-        query is embedded on one core where that is faster"."""
+        query is embedded on one core where that is faster". Under load queries
+        use one core whatever this chose (``embed_query``)."""
         with self._choosing:
             if self._query_threads is None:
                 self._query_threads = self._faster_query_threads()

@@ -531,3 +531,45 @@ def test_e5_keeps_the_query_thread_count_that_was_faster() -> None:
         assert e5._faster_query_threads(rounds=3) == expected
     e5._set_threads = None  # an engine that cannot be told: one core, untimed
     assert e5._faster_query_threads() == 1
+
+
+def test_e5_embeds_a_query_on_one_core_while_another_is_being_embedded() -> None:
+    """A lone query gets the thread count warm_up chose; a query that arrives while
+    another is being embedded gets one core (two queries on every core each would
+    fight over the cores)."""
+    import threading
+
+    import numpy as np
+
+    from embeddings.base import E5Small
+
+    first_inside, release = threading.Event(), threading.Event()
+    seen: dict[str, int] = {}
+    local = threading.local()
+
+    class Engine:
+        def set_threads(self, count: int) -> None:
+            local.threads = count
+
+        def query(self, texts: list[str]) -> np.ndarray:
+            seen[texts[0]] = local.threads
+            if texts[0] == "first":
+                first_inside.set()
+                assert release.wait(10)
+            return np.ones((1, 4), dtype=np.float32)
+
+    e5 = object.__new__(E5Small)
+    engine = Engine()
+    e5._model, e5._set_threads, e5._threads, e5._query_threads = (
+        engine, engine.set_threads, 2, 2,
+    )  # fmt: skip
+    e5._embedding, e5._counting = 0, threading.Lock()
+    first = threading.Thread(target=e5.embed_query, args=("first",))
+    first.start()
+    assert first_inside.wait(10)
+    e5.embed_query("second")
+    release.set()
+    first.join()
+    e5.embed_query("third")  # alone again
+    assert seen == {"first": 2, "second": 1, "third": 2}
+    assert e5._embedding == 0
