@@ -573,3 +573,40 @@ def test_e5_embeds_a_query_on_one_core_while_another_is_being_embedded() -> None
     e5.embed_query("third")  # alone again
     assert seen == {"first": 2, "second": 1, "third": 2}
     assert e5._embedding == 0
+
+
+def test_the_served_process_keeps_to_two_malloc_arenas(tmp_path: Path) -> None:
+    """ui.web.limit_malloc_arenas: eight threads allocating at once share two glibc
+    arenas instead of getting one each (memory they free stays in their arena)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "arenas.py"
+    script.write_text(
+        "import ctypes, sys, threading\n"
+        "if sys.argv[1] == 'limit':\n"
+        "    from ui.web import limit_malloc_arenas\n"
+        "    limit_malloc_arenas()\n"
+        "libc = ctypes.CDLL('libc.so.6')\n"
+        "libc.malloc.restype = ctypes.c_void_p\n"
+        "start = threading.Barrier(8)\n"
+        "def work():\n"
+        "    start.wait()\n"
+        "    for _ in range(200):\n"
+        "        libc.malloc(50_000)\n"
+        "threads = [threading.Thread(target=work) for _ in range(8)]\n"
+        "for t in threads: t.start()\n"
+        "for t in threads: t.join()\n"
+        "libc.malloc_stats()\n",
+        encoding="utf-8",
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    environment["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    arenas = {}
+    for mode in ("limit", "none"):
+        run = subprocess.run(
+            [sys.executable, str(script), mode],
+            capture_output=True, text=True, env=environment, timeout=120, check=True,
+        )  # fmt: skip
+        arenas[mode] = sum(line.startswith("Arena ") for line in run.stderr.splitlines())
+    assert arenas["limit"] <= 2 < arenas["none"], arenas

@@ -494,6 +494,9 @@ def serve(
     if unknown:
         _fail(f"--admin {unknown[0]}: no such user in --auth-file/--auth")
     operators = Operators(auth_on=bool(credentials), names=frozenset(admins or users[:1]))
+    from ui.web import create_app, launch_options, limit_malloc_arenas
+
+    limit_malloc_arenas()
     collection = Collection(index)
     try:
         empty = not collection.exists()
@@ -507,8 +510,6 @@ def serve(
         report = _run_ingest(index, [samples_path()], None, False, True)
         _print_report(report, False)
     qa = _open_qa(index)
-    from ui.web import create_app, launch_options
-
     app = create_app(
         qa,
         uploads=collection.path / "uploads",
