@@ -44,9 +44,8 @@ class E5QueryCost(Embedder):
     def warm_up(self) -> None:
         with self._loading:
             if self._e5 is None:
-                e5 = E5Small()
-                e5.warm_up()  # chooses its query threads, as a real e5 snapshot does
-                self._e5 = e5
+                # As in a one-shot command, not tuned for serving: a query on one core.
+                self._e5 = E5Small()
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         return self.hash.embed_documents(texts)

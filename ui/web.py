@@ -11,7 +11,6 @@ Named API endpoints for ``gradio_client``: ``/search`` and ``/ask`` (see README)
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import secrets
@@ -464,23 +463,6 @@ def theme() -> Any:
     """A theme with system fonts only: the page makes no request outside the server."""
     fonts = ["Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", "sans-serif"]
     return gr.themes.Soft(font=fonts, font_mono=["Noto Sans Mono CJK SC", "monospace"])
-
-
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """Keep the served process to ``arenas`` glibc malloc arenas (unless the
-    operator set ``MALLOC_ARENA_MAX``). By default every thread that allocates
-    can get an arena of its own (up to 8 per core) and keeps what it freed:
-    Gradio's worker threads, the query embeddings and the snapshot loads held
-    ~58 MB more after 3,000 requests from 32 clients than when warm, 48 MB with
-    two arenas, at the same throughput (docs/RELIABILITY.md). Call it before
-    the collection opens (its threads start then). Elsewhere than glibc, a no-op."""
-    if os.environ.get("MALLOC_ARENA_MAX"):
-        return
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-8, arenas)  # M_ARENA_MAX
-    except (OSError, AttributeError):
-        pass
 
 
 def launch_options(max_upload_mb: int) -> dict[str, Any]:
