@@ -261,6 +261,7 @@ class E5Small(Embedder):
         )
         self._query_threads = 1  # until tune_for_serving measures (docs/DECISIONS.md)
         self._embedding = 0  # embeddings running now, queries and batches, in any thread
+        self._last_start = -math.inf  # when the latest embedding started (monotonic s)
         self._counting = threading.Lock()
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
@@ -271,20 +272,25 @@ class E5Small(Embedder):
             return normalise(self._model.passage(list(texts)))
 
     def embed_query(self, text: str) -> np.ndarray:
-        # A query runs on one core while anything else is being embedded (the
-        # better choice under load on every machine measured), and otherwise on
-        # the count tune_for_serving found faster for a lone query (one core
-        # until it has measured).
+        # A query runs on one core under load (the better choice there on every
+        # machine measured), and otherwise on the count tune_for_serving found
+        # clearly faster for a lone query (one core until it has measured).
         with self._counted() as alone:
             self._use_threads(self._query_threads if alone else 1)
             return normalise(self._model.query([text]))[0]
 
+    # An embedding counts as alone when no other runs and none started this recently:
+    # under load the other requests are often between their embeddings, in retrieval.
+    BUSY_WINDOW = 0.25
+
     @contextlib.contextmanager
     def _counted(self) -> Iterator[bool]:
-        """Count an embedding while it runs; yields whether it is the only one."""
+        """Count an embedding while it runs; yields whether it is alone."""
         with self._counting:
+            now = time.monotonic()
             self._embedding += 1
-            alone = self._embedding == 1
+            alone = self._embedding == 1 and now - self._last_start > self.BUSY_WINDOW
+            self._last_start = now
         try:
             yield alone
         finally:
@@ -303,19 +309,24 @@ class E5Small(Embedder):
         logger.info("e5 embeds a lone query on %d thread(s)", self._query_threads)
 
     def _faster_query_threads(self, rounds: int = 5) -> int:
-        """1 or every core, whichever embedded a typical question faster (the best of
-        ``rounds`` tries each, alternating, so a passing load hits both alike)."""
+        """Every core if it embedded a typical question clearly faster than one core
+        (a quarter less time, the best of ``rounds`` tries each, alternating so a
+        passing load hits both alike), else 1: where the two are close, noise
+        decides the timing, and one core is the better choice under load."""
         if self._set_threads is None or self._threads == 1:
             return 1
-        best = {1: math.inf, self._threads: math.inf}
-        self._model.query([_TIMING_QUERY])  # first use: the weights' pages come in
+        counts = (1, self._threads)
+        best = dict.fromkeys(counts, math.inf)
+        for count in counts:  # first uses: the weights' pages, each count's workers
+            self._use_threads(count)
+            self._model.query([_TIMING_QUERY])
         for _ in range(rounds):
-            for count in best:
+            for count in counts:
                 self._use_threads(count)
                 start = time.perf_counter()
                 self._model.query([_TIMING_QUERY])
                 best[count] = min(best[count], time.perf_counter() - start)
-        return min(best, key=lambda count: best[count])
+        return self._threads if best[self._threads] < 0.75 * best[1] else 1
 
     def _use_threads(self, count: int) -> None:
         """Set how many OpenMP threads this calling thread's next embedding uses."""

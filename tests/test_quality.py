@@ -41,6 +41,7 @@ def test_e5_chooses_its_query_threads_and_sets_them_per_calling_thread() -> None
     batch every core; a query after a batch in the same thread its own count
     again; another thread's setting is untouched; the vectors do not depend on it."""
     import threading
+    import time
 
     import numpy as np
 
@@ -57,10 +58,13 @@ def test_e5_chooses_its_query_threads_and_sets_them_per_calling_thread() -> None
     e5.tune_for_serving()
     chosen = e5._query_threads  # type: ignore[attr-defined]
     assert chosen in {1, every}
+    pause = e5.BUSY_WINDOW + 0.05  # type: ignore[attr-defined]  # so a query is alone
+    time.sleep(pause)
     from_query = e5.embed_query(query)
     assert engine.omp_get_max_threads() == chosen
     batch = e5.embed_documents(["劳动者提前三十日以书面形式通知用人单位，可以解除劳动合同。"])
     assert engine.omp_get_max_threads() == every and batch.shape == (1, 384)
+    time.sleep(pause)
     e5.embed_query(query)  # the reverse: a query after a batch
     assert engine.omp_get_max_threads() == chosen
     for count in {1, every}:  # the same vector on one core and on all
@@ -72,6 +76,7 @@ def test_e5_chooses_its_query_threads_and_sets_them_per_calling_thread() -> None
     seen: list[int] = []
 
     def query_then_look() -> None:
+        time.sleep(pause)
         e5.embed_query(query)
         seen.append(engine.omp_get_max_threads())
 
@@ -79,6 +84,11 @@ def test_e5_chooses_its_query_threads_and_sets_them_per_calling_thread() -> None
     worker.start()
     worker.join()
     assert seen == [chosen] and engine.omp_get_max_threads() == every + 3
+    # Had every core been chosen, a lone query would use them all.
+    e5._query_threads = every  # type: ignore[attr-defined]
+    time.sleep(pause)
+    e5.embed_query(query)
+    assert engine.omp_get_max_threads() == every
     e5._query_threads = 1  # type: ignore[attr-defined]  # as other tests expect
 
 
