@@ -634,3 +634,26 @@ def test_a_removal_that_finds_no_vectors_leaves_their_moments_alone(
         sentences.remove_sentences_of([int(with_sentences[0])])
         assert dense.changed and sentences.changed
         connection.rollback()
+
+
+def test_a_write_that_changes_vectors_vacuums_their_tables(new_database) -> None:  # type: ignore[no-untyped-def]
+    """After the commit, the vector tables the write changed are vacuumed (a snapshot
+    open's count(*) then reads the primary key's index, not the whole table); a write
+    that changes no vector does not vacuum them again."""
+    import psycopg
+
+    url = new_database()
+    collection = Collection(url)
+    collection.ingest([SAMPLES], embedder="hash")
+
+    def vacuums() -> dict[str, int]:
+        with psycopg.connect(url) as connection:
+            rows = connection.execute(
+                "SELECT relname, vacuum_count FROM pg_stat_user_tables "
+                "WHERE relname IN ('passage_vectors', 'sentence_vectors')"
+            ).fetchall()
+        return {name: int(count) for name, count in rows}
+
+    assert vacuums() == {"passage_vectors": 1, "sentence_vectors": 1}
+    collection.ingest([SAMPLES], embedder="hash")  # unchanged: nothing written
+    assert vacuums() == {"passage_vectors": 1, "sentence_vectors": 1}
