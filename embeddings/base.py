@@ -298,8 +298,8 @@ class E5Small(Embedder):
                 self._embedding -= 1
 
     def tune_for_serving(self) -> None:
-        """Choose how many cores embed a lone query: the faster on this machine.
-        Waking passive OpenMP workers for each of a query's ~100 small matrix
+        """Choose how many cores embed a lone query: every core only where that was
+        clearly faster on this machine, else one. Waking passive OpenMP workers for each of a query's ~100 small matrix
         products can cost more than they share (17.6 vs 24.9 ms p50 on one
         machine here) or less (35 vs 21 ms on another): docs/DECISIONS.md, "A
         query is embedded on one core where that is faster"."""
