@@ -37,7 +37,7 @@ from qa.abstention import (  # noqa: E402
     QUERY_FEATURES,
     AbstentionModel,
     query_features,
-    unseen_share,
+    question_terms,
 )
 from qa.evaluation import load_questions  # noqa: E402
 from qa.retrieval import SearchResult  # noqa: E402
@@ -55,8 +55,8 @@ def collect(embedder: str, names: list[str]) -> dict[tuple[str, str], Rows]:
             data: Rows = []
             for question in load_questions(spec.questions, part):
                 results = qa.search(question.question, top_k=10).results[:5]
-                unseen = unseen_share(question.question, reader.sparse)
-                features = query_features(question.question, results, unseen)
+                terms = question_terms(question.question, reader.sparse)
+                features = query_features(question.question, results, terms)
                 data.append((bool(question.gold), results, features))
             rows[(name, part)] = data
     return rows

@@ -14,13 +14,17 @@ every set and part. Extras:
   autoencoder head over e5's token states, trained on Portuguese and English)
   of the question and of the passage.
 
-Abstention: the query-level features of qa/abstention.py with and without the
-two that say how far the best passage and the best sentence stand above the
-query's cosines with the whole collection (shipped since 2026-12-01), fitted as
+Abstention: the query-level features of qa/abstention.py, all of them and
+without each group added since 2026-12-01 — the two that say how far the best
+passage and the best sentence stand above the query's cosines with the whole
+collection, and the two from the question's own words (its most informative
+word no top result holds, the share of its characters the best one holds) —
+fitted as
 bench/abstention.py fits the shipped model (threshold: false abstentions ≤ 5%
 on every tune part); printed as refused / wrongly refused per set and part.
 
     .venv/bin/python bench/signal_trials.py [--embedder e5] [--sets samples,laws,cmrc]
+        [--extras prf,doc,centroid,prf+doc,sae]
 """
 
 from __future__ import annotations
@@ -39,13 +43,23 @@ import numpy as np  # noqa: E402
 from bench.abstention import Signals, fit_model, learned, rates  # noqa: E402
 from bench.retrieval import open_sets  # noqa: E402
 from bench.train_ranker import pairs  # noqa: E402
-from qa.abstention import QUERY_FEATURES, query_features, unseen_share  # noqa: E402
+from qa.abstention import QUERY_FEATURES, query_features, question_terms  # noqa: E402
 from qa.evaluation import load_questions  # noqa: E402
 from qa.retrieval import HybridRetriever, SearchResult  # noqa: E402
 from qa.text import normalise  # noqa: E402
 
 PARTS = ("tune", "report")
-BACKGROUND = ("background_z_max", "sentence_background_z_max")
+LEFT_OUT = {
+    "all (shipped)": (),
+    "without the background signals": ("background_z_max", "sentence_background_z_max"),
+    "without missing word and characters": ("missing_max", "characters_max"),
+    "without both": (
+        "background_z_max",
+        "sentence_background_z_max",
+        "missing_max",
+        "characters_max",
+    ),
+}
 
 
 @dataclass
@@ -136,12 +150,12 @@ def collect(
             query_rows: list[QueryRow] = []
             for question in load_questions(spec.questions, part):
                 results = qa.search(question.question, top_k=10).results[:5]
-                unseen = unseen_share(question.question, reader.sparse)
+                terms = question_terms(question.question, reader.sparse)
                 query_rows.append(
                     QueryRow(
                         bool(question.gold),
                         results,
-                        query_features(question.question, results, unseen),
+                        query_features(question.question, results, terms),
                     )
                 )
                 if not question.gold:
@@ -213,10 +227,10 @@ def ranking_trial(pools: dict[tuple[str, str], list[Pool | None]], extras: list[
     return f"| {' + '.join(extras) or 'shipped features'} | " + " | ".join(cells) + " |"
 
 
-def abstention_trial(queries: dict[tuple[str, str], list[QueryRow]], background: bool) -> str:
-    """Refused / wrongly refused per set and part, with or without the background
-    signals, fitted and thresholded by bench/abstention.py's own ``fit_model``."""
-    columns = [i for i, name in enumerate(QUERY_FEATURES) if background or name not in BACKGROUND]
+def abstention_trial(queries: dict[tuple[str, str], list[QueryRow]], label: str) -> str:
+    """Refused / wrongly refused per set and part without the features ``LEFT_OUT[label]``,
+    fitted and thresholded by bench/abstention.py's own ``fit_model``."""
+    columns = [i for i, name in enumerate(QUERY_FEATURES) if name not in LEFT_OUT[label]]
     signals = {
         key: Signals([(r.answerable, r.results, r.features[columns]) for r in rows])
         for key, rows in queries.items()
@@ -226,7 +240,6 @@ def abstention_trial(queries: dict[tuple[str, str], list[QueryRow]], background:
     for decided in signals.values():
         right, false = rates(decided, ~learned(model, decided))
         cells.append(f"{right:.2f} / {false:.2f}")
-    label = "with the background signals (shipped)" if background else "without them"
     return f"| {label} | " + " | ".join(cells) + " |"
 
 
@@ -234,17 +247,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--embedder", default="e5")
     parser.add_argument("--sets", default="samples,laws,cmrc")
+    parser.add_argument(
+        "--extras",
+        default="prf,doc,centroid,prf+doc,sae",
+        help="ranking rows beside the shipped features: extras joined by +, rows by commas",
+    )
     args = parser.parse_args()
+    rows = [[], *(row.split("+") for row in args.extras.split(",") if row)]
     pools, queries = collect(args.embedder, args.sets.split(","))
     header = " | ".join(f"{name} {part}" for name, part in pools)
     print(f"Ranking, R@5 / MRR@10 among the candidates\n\n| features | {header} |")
     print("|---" * (len(pools) + 1) + "|")
-    for extras in ([], ["prf"], ["doc"], ["centroid"], ["prf", "doc"], ["sae"]):
+    for extras in rows:
         print(ranking_trial(pools, extras))
     print(f"\nAbstention, refused / wrongly refused\n\n| features | {header} |")
     print("|---" * (len(queries) + 1) + "|")
-    for background in (False, True):
-        print(abstention_trial(queries, background))
+    for label in LEFT_OUT:
+        print(abstention_trial(queries, label))
 
 
 if __name__ == "__main__":

@@ -5,8 +5,12 @@ per embedder, trained by ``bench/abstention.py`` on the tune parts and stored
 in ``abstention.json`` beside this module) is used when the collection's
 embedder has one; otherwise thresholds on the top candidates' signals
 (:class:`AbstentionSettings`) decide. Both read what the retriever already
-computed; the one extra signal is the share of the question's informative
-words that the collection has never seen ("红烧肉" in a collection of speeches).
+computed, plus what the question's own words say: the share of its
+informative words that the collection has never seen ("红烧肉" in a
+collection of speeches), the most informative word that none of the top
+results holds ("防暑降温费" in speeches that talk about workers' welfare but
+never about that allowance), and how many of its characters the best of them
+holds.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from collection.backend import TermIndex
 from embeddings.sparse import tokenize
 
 from .retrieval import SearchResult
+from .text import normalise
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +45,12 @@ QUERY_FEATURES: tuple[str, ...] = (
     "log_length",  # log of the question's length in characters
     "background_z_max",  # best passage cosine above the collection's, in std (top three)
     "sentence_background_z_max",  # the same for the best sentence
+    "missing_max",  # the largest IDF of a question word no top-three result holds, relative
+    "characters_max",  # best share of the question's content characters a top-three result holds
 )
+
+# Characters of the question's form ("什么", "哪些", "如何") rather than its content.
+FUNCTION_CHARACTERS = frozenset("什么哪些几怎样如何吗呢是的了有在和与")
 
 
 @dataclass(frozen=True)
@@ -98,26 +108,58 @@ def is_answerable(results: list[SearchResult], settings: AbstentionSettings) -> 
     return False
 
 
-def unseen_share(question: str, sparse: TermIndex) -> float:
-    """Share of the question's IDF mass in words no passage holds."""
+@dataclass(frozen=True)
+class QuestionTerms:
+    """A question's words with their IDF in the collection; a word no passage
+    holds weighs what a word in no passage would."""
+
+    weights: dict[str, float]
+    unseen: frozenset[str]
+
+    @property
+    def unseen_share(self) -> float:
+        """Share of the question's IDF mass in words no passage holds."""
+        total = sum(self.weights.values())
+        return sum(self.weights[t] for t in self.unseen) / total if total else 0.0
+
+    def missing_from(self, texts: list[str]) -> float:
+        """The largest weight of a word none of ``texts`` (normalised) holds,
+        relative to the question's largest: 1 when its most informative word is
+        in none of them, 0 when every word is in one of them."""
+        largest = max(self.weights.values(), default=0.0)
+        missing = [w for t, w in self.weights.items() if not any(t in text for text in texts)]
+        return max(missing, default=0.0) / largest if largest else 0.0
+
+
+def question_terms(question: str, sparse: TermIndex) -> QuestionTerms:
+    """The question's words weighed by the collection's IDF (empty collection: none)."""
     tokens = set(tokenize(question))
     if not tokens or not len(sparse):
-        return 0.0
+        return QuestionTerms({}, frozenset())
     unseen_idf = math.log(1 + (len(sparse) + 0.5) / 0.5)
+    vocabulary = sparse.vocabulary
     weights = {t: sparse.idf(t) or unseen_idf for t in tokens}
-    total = sum(weights.values())
-    unknown = sum(w for t, w in weights.items() if t not in sparse.vocabulary)
-    return unknown / total if total else 0.0
+    return QuestionTerms(weights, frozenset(t for t in tokens if t not in vocabulary))
 
 
-def query_features(question: str, results: list[SearchResult], unseen: float) -> np.ndarray:
-    """The :data:`QUERY_FEATURES` of a question and its top results."""
+def content_characters(question: str) -> frozenset[str]:
+    """The question's Chinese characters, less those of its form (:data:`FUNCTION_CHARACTERS`)."""
+    return frozenset(c for c in normalise(question) if "\u4e00" <= c <= "\u9fff") - (
+        FUNCTION_CHARACTERS
+    )
+
+
+def query_features(question: str, results: list[SearchResult], terms: QuestionTerms) -> np.ndarray:
+    """The :data:`QUERY_FEATURES` of a question, its top results and its terms."""
     top = results[:3]
     coverage = [r.signals.coverage or 0.0 for r in top] or [0.0]
     dense = [r.signals.dense for r in top] or [0.0]
     sentence = [max(r.signals.dense, r.signals.sentence_dense) for r in top] or [0.0]
     background = [r.signals.background_z for r in top] or [0.0]
     sentence_background = [r.signals.sentence_background_z for r in top] or [0.0]
+    texts = [normalise(r.passage.text) for r in top]
+    characters = content_characters(question)
+    held = [len(characters & set(text)) / len(characters) for text in texts if characters]
     return np.array(
         [
             coverage[0],
@@ -126,10 +168,12 @@ def query_features(question: str, results: list[SearchResult], unseen: float) ->
             max(sentence),
             top[0].signals.dense_margin if top else 0.0,
             float(any(r.signals.exact for r in top)),
-            unseen,
+            terms.unseen_share,
             math.log1p(len(question)),
             max(background),
             max(sentence_background),
+            terms.missing_from(texts),
+            max(held, default=0.0),
         ]
     )
 

@@ -27,7 +27,7 @@ from .abstention import (
     is_answerable,
     model_for,
     query_features,
-    unseen_share,
+    question_terms,
 )
 from .answer import NOT_FOUND, Answer, Citation, compose_extractive
 from .clean_first import prefer_clean
@@ -190,8 +190,8 @@ class QA:
         if model is None:
             settings = self._abstention or AbstentionSettings.for_embedder(embedder_id)
             return is_answerable(results, settings)
-        unseen = unseen_share(query, snapshot.reader.sparse)
-        return bool(results) and model.answerable(query_features(query, results, unseen))
+        terms = question_terms(query, snapshot.reader.sparse)
+        return bool(results) and model.answerable(query_features(query, results, terms))
 
     @property
     def abstention_model(self) -> AbstentionModel | None:

@@ -97,9 +97,9 @@ def test_e5_chooses_its_query_threads_and_sets_them_per_calling_thread() -> None
 # while noise does not.
 FLOORS = {
     # set: (R@5, MRR@10, abstention accuracy, false abstention rate at most)
-    "samples": (0.80, 0.67, 0.42, 0.08),
-    "laws": (0.66, 0.56, 0.55, 0.08),
-    "cmrc": (0.89, 0.85, 0.60, 0.03),
+    "samples": (0.80, 0.67, 0.46, 0.08),
+    "laws": (0.66, 0.56, 0.74, 0.08),
+    "cmrc": (0.89, 0.85, 0.65, 0.03),
 }
 
 

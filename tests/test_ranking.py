@@ -13,7 +13,7 @@ import pytest
 from collection import Collection
 from embeddings import BM25Index, HashEmbedder
 from qa import QA
-from qa.abstention import QUERY_FEATURES, query_features
+from qa.abstention import QUERY_FEATURES, query_features, question_terms
 from qa.evaluation import load_questions, part_of
 from qa.retrieval import HybridRetriever, Lexicon, RetrievalSettings
 from qa.retrieval.features import FEATURES, CandidateLists, candidate_features
@@ -214,13 +214,36 @@ def test_learned_abstention_model_round_trip_and_decision() -> None:
 
 
 def test_unseen_share_counts_words_no_passage_holds() -> None:
-    from qa.abstention import unseen_share
+    from qa.abstention import question_terms
 
     index = BM25Index()
     index.add([1, 2], [["工会", "职工"], ["劳模", "精神"]])
-    assert unseen_share("工会职工", index) == 0.0
-    assert unseen_share("红烧肉", index) == 1.0
-    assert 0.0 < unseen_share("工会红烧肉", index) < 1.0
+    assert question_terms("工会职工", index).unseen_share == 0.0
+    assert question_terms("红烧肉", index).unseen_share == 1.0
+    assert 0.0 < question_terms("工会红烧肉", index).unseen_share < 1.0
+    assert question_terms("工会", BM25Index()).unseen_share == 0.0  # empty collection
+
+
+def test_missing_weighs_the_most_informative_word_no_result_holds() -> None:
+    from qa.abstention import question_terms
+
+    index = BM25Index()
+    index.add([1, 2, 3], [["工会", "职工"], ["工会", "劳模"], ["工会", "会费"]])
+    terms = question_terms("工会会费", index)
+    # "会费" (in one passage of three) weighs more than "工会" (in all three)
+    assert terms.weights["会费"] > terms.weights["工会"]
+    assert terms.missing_from(["工会会费标准"]) == 0.0
+    assert terms.missing_from(["工会组织职工"]) == 1.0  # the rare word is missing
+    assert 0.0 < terms.missing_from(["会费按月缴纳"]) < 1.0  # only the common one is
+    assert terms.missing_from([]) == 1.0
+
+
+def test_content_characters_leave_out_the_question_form() -> None:
+    from qa.abstention import content_characters
+
+    assert content_characters("防暑降温费是多少？") == frozenset("防暑降温费多少")
+    assert content_characters("什么是哪些") == frozenset()
+    assert content_characters("Python 怎么读取 Excel？") == frozenset("读取")
 
 
 def test_out_of_collection_question_is_refused_with_nearest_passages(
@@ -464,7 +487,11 @@ def test_search_signals_say_how_far_a_result_stands_above_the_collection(
     top = results[0].signals
     assert top.background_z > 1.0  # the best passage stands out from the collection
     assert top.sentence_background_z != 0.0
-    features = query_features("劳模精神", results, 0.0)
+    terms = question_terms("劳模精神", qa.reader().sparse)
+    features = query_features("劳模精神", results, terms)
     assert features[QUERY_FEATURES.index("background_z_max")] == pytest.approx(
         max(r.signals.background_z for r in results[:3])
     )
+    # every word and character of the question is in a top result
+    assert features[QUERY_FEATURES.index("missing_max")] == 0.0
+    assert features[QUERY_FEATURES.index("characters_max")] == 1.0
