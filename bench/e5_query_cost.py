@@ -50,6 +50,15 @@ class E5QueryCost(Embedder):
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         return self.hash.embed_documents(texts)
 
+    def embed_words(self, words: Sequence[str]) -> np.ndarray:
+        # A question's unseen words (a few) pay e5's cost as a query does; an
+        # ingest's thousands of words are hashed like its passages.
+        if len(words) < base.BATCH_SIZE:
+            self.warm_up()
+            assert self._e5 is not None
+            self._e5.embed_words(words)
+        return self.hash.embed_documents(words)
+
     def embed_query(self, text: str) -> np.ndarray:
         self.warm_up()
         assert self._e5 is not None

@@ -41,7 +41,7 @@ from embeddings.base import (
     get_embedder,
     warm_up_in_background,
 )
-from embeddings.dense import SENTENCE_SLOTS
+from embeddings.dense import SENTENCE_SLOTS, word_key
 from embeddings.sparse import tokenize
 
 from .backend import (
@@ -56,7 +56,14 @@ from .backend import (
 )
 from .directory import IndexDirectory
 from .errors import CollectionError, SnapshotMoved
-from .manifest import BM25Record, DocumentRecord, EmbedderRecord, FailedFile, Manifest
+from .manifest import (
+    WORD_VECTORS_VERSION,
+    BM25Record,
+    DocumentRecord,
+    EmbedderRecord,
+    FailedFile,
+    Manifest,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +164,12 @@ class Collection:
         fingerprint = settings.fingerprint()
         reprocess = not manifest.empty and manifest.ingest != fingerprint
         model, embedder_name = self._resolve_embedder(embedder, manifest)
-        if not manifest.empty and not reprocess and manifest.sentence_vectors:
+        if (
+            not manifest.empty
+            and not reprocess
+            and manifest.sentence_vectors
+            and manifest.has_word_vectors
+        ):
             unchanged = self._unchanged_report(targets, manifest, settings)
             if unchanged is not None:
                 return unchanged
@@ -356,6 +368,7 @@ class Collection:
         store = staged.store
         dense = staged.dense(model.dimension)
         sentences = staged.sentences(model.dimension)
+        words = staged.words(model.dimension)
         sparse = staged.sparse()
         stored_ids = set(store.passage_ids())
         dense_ids = dense.passage_ids()
@@ -406,11 +419,46 @@ class Collection:
             done += len(chunk)
             if progress is not None:
                 progress(done, len(to_read), "向量化")
+        # Word vectors for the words of passages newly tokenised; every passage's,
+        # when the collection has none yet or of another version (all redone).
+        redo_words = not staged.manifest.has_word_vectors
+        if redo_words:
+            words.remove(sorted(words.passage_ids()))
+        new_words: set[str] = set()
+
+        def tokens_of(ids: list[int]) -> Iterator[list[str]]:
+            for chunk in chunks(ids):
+                for passage in chunk:
+                    tokens = tokenize(bm25_text(passage))
+                    new_words.update(tokens)
+                    yield tokens
+
         if to_tokenize:
-            tokens = (tokenize(bm25_text(p)) for chunk in chunks(to_tokenize) for p in chunk)
-            sparse.add(to_tokenize, tokens)
-        staged.save_indexes(dense, sentences, sparse)
-        staged.manifest = staged.manifest.replace(sentence_vectors=True)
+            sparse.add(to_tokenize, tokens_of(to_tokenize))
+        if redo_words:
+            for _ in tokens_of(sorted(stored_ids - set(to_tokenize))):
+                pass
+        self._add_word_vectors(words, model, new_words, progress)
+        staged.save_indexes(dense, sentences, sparse, words)
+        staged.manifest = staged.manifest.replace(
+            sentence_vectors=True, word_vectors=WORD_VECTORS_VERSION
+        )
+
+    @staticmethod
+    def _add_word_vectors(
+        words: VectorIndex, model: Embedder, candidates: set[str], progress: Progress | None
+    ) -> None:
+        """Embed those of ``candidates`` that have no vector yet. A word's vector
+        never depends on the passages, so words are only added, never removed."""
+        ordered = sorted(candidates)
+        keys = np.array([word_key(w) for w in ordered], dtype=np.int64)
+        known = set(words.present(keys).tolist()) if len(keys) else set()
+        missing = [w for w, k in zip(ordered, keys.tolist(), strict=True) if k not in known]
+        for start in range(0, len(missing), _CHUNK):
+            chunk = missing[start : start + _CHUNK]
+            words.add([word_key(w) for w in chunk], model.embed_words(chunk))
+            if progress is not None:
+                progress(start + len(chunk), len(missing), "词向量")
 
     # ----------------------------------------------------------------- reading
 
@@ -462,6 +510,7 @@ class Collection:
             model,
             parts.sentences,
             parts.consistent,
+            parts.words,
         )
 
 
@@ -482,6 +531,10 @@ class CollectionReader:
     # ``with reader.consistent():`` makes the reads of a block (one search) see one
     # committed state while another app server writes.
     consistent: Callable[[], AbstractContextManager[None]] = nullcontext
+    # Vectors of the passages' words, keyed by embeddings.dense.word_key (what
+    # qa/retrieval/words.py meets a question's words with); None for a collection
+    # built before them (re-ingesting adds them).
+    words: VectorIndex | None = None
 
     @property
     def generation(self) -> str:

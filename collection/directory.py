@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus.store import CORPUS_DB, CorpusStore
-from embeddings.dense import SENTENCES_NAME, DenseIndex
+from embeddings.dense import SENTENCES_NAME, WORDS_NAME, DenseIndex
 from embeddings.sparse import BM25Index
 
 from .errors import CollectionError, SnapshotMoved
@@ -161,13 +161,17 @@ class StagedGeneration:
     def sentences(self, dimension: int) -> DenseIndex:
         return DenseIndex.load(self.path, dimension, SENTENCES_NAME)
 
+    def words(self, dimension: int) -> DenseIndex:
+        return DenseIndex.load(self.path, dimension, WORDS_NAME)
+
     def sparse(self) -> BM25Index:
         return BM25Index.load(self.path / "bm25")
 
-    def save_indexes(self, dense: Any, sentences: Any, sparse: Any) -> None:
+    def save_indexes(self, dense: Any, sentences: Any, sparse: Any, words: Any) -> None:
         dense.save(self.path)
         sentences.save(self.path)
         sparse.save(self.path / "bm25")
+        words.save(self.path)
 
     def close(self) -> None:
         if self._store is not None:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from corpus.store import CORPUS_DB, CorpusStore
-from embeddings.dense import SENTENCES_NAME, DenseIndex
+from embeddings.dense import SENTENCES_NAME, WORDS_NAME, DenseIndex
 from embeddings.sparse import BM25Index
 
 from .backend import SnapshotParts
@@ -59,8 +59,13 @@ class LocalBackend:
             if manifest.sentence_vectors
             else None
         )
+        words = (
+            DenseIndex.load(generation, dimension, WORDS_NAME, mapped=True)
+            if manifest.has_word_vectors
+            else None
+        )
         store = CorpusStore(generation / CORPUS_DB, read_only=True)
-        return SnapshotParts(store, dense, sparse, sentences)
+        return SnapshotParts(store, dense, sparse, sentences, words)
 
     def version(self) -> Hashable:
         # A stat, not a read: this is checked before every query.

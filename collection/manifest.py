@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 FORMAT_VERSION = 1
+# How a word's vector is made (Embedder.embed_words): a change re-embeds every word.
+WORD_VECTORS_VERSION = 1
 
 
 def package_version() -> str:
@@ -94,6 +96,13 @@ class Manifest:
     failed: Mapping[str, FailedFile] = field(default_factory=dict)
     # Collections built before sentence vectors lack them until their next ingest.
     sentence_vectors: bool = False
+    # The version of the word vectors every word of the passages has (0: none, a
+    # collection built before them); any but WORD_VECTORS_VERSION is redone.
+    word_vectors: int = 0
+
+    @property
+    def has_word_vectors(self) -> bool:
+        return self.word_vectors == WORD_VECTORS_VERSION
 
     @property
     def empty(self) -> bool:
@@ -132,6 +141,7 @@ class Manifest:
                 for path, entry in (data.get("failed") or {}).items()
             },
             sentence_vectors=bool(data.get("sentence_vectors", False)),
+            word_vectors=int(data.get("word_vectors") or 0),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -170,4 +180,6 @@ class Manifest:
         }
         if self.sentence_vectors:
             data["sentence_vectors"] = True
+        if self.word_vectors:
+            data["word_vectors"] = self.word_vectors
         return data

@@ -60,6 +60,12 @@ class Embedder(ABC):
     def embed_query(self, text: str) -> np.ndarray:
         """Vector of one query, shape (dimension,), L2-normalised float32."""
 
+    def embed_words(self, words: Sequence[str]) -> np.ndarray:
+        """Vectors of single words, shape (len(words), dimension), for meeting a
+        question's words with a passage's (qa/retrieval/words.py). As passages,
+        unless a model embeds a lone word better another way."""
+        return self.embed_documents(words)
+
     def warm_up(self) -> None:  # noqa: B027 - most models load when constructed
         """Load what the model loads lazily, so the first query does not wait for
         it. Thread-safe; does nothing for a model that loads when constructed."""
@@ -270,6 +276,17 @@ class E5Small(Embedder):
         with self._counted():
             self._use_threads(self._threads)  # a batch is split over every core
             return normalise(self._model.passage(list(texts)))
+
+    def embed_words(self, words: Sequence[str]) -> np.ndarray:
+        # Word against word is a symmetric task: e5's "query: " prefix on both
+        # sides, as its model card advises and bench/signal_trials.py measured.
+        if not words:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._counted() as alone:
+            # a few words of a question: as a query; an ingest's thousands: as a batch
+            few = len(words) < BATCH_SIZE
+            self._use_threads((self._query_threads if alone else 1) if few else self._threads)
+            return normalise(self._model.query(list(words)))
 
     def embed_query(self, text: str) -> np.ndarray:
         # A query runs on one core under load (the better choice there on every

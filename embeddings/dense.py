@@ -10,6 +10,7 @@ exact search is fast enough and has perfect recall.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -30,6 +31,8 @@ MOMENTS_SUFFIX = ".moments.npz"
 # passage's sentences are one id range: removed together, found by division.
 SENTENCES_NAME = "sentences"
 SENTENCE_SLOTS = 1024
+# Word vectors (qa/retrieval/words.py), keyed by :func:`word_key`.
+WORDS_NAME = "words"
 HNSW_THRESHOLD = environment_int("YINWEN_HNSW_THRESHOLD", 1_000_000, minimum=1)
 HNSW_M = 32
 HNSW_EF_SEARCH = 256
@@ -41,6 +44,13 @@ LOOKUP_LIMIT = 20_000
 # Vectors read to estimate an index's mean and covariance: enough for a stable
 # 512 x 512 covariance, few enough to cost a fraction of a second at 100k.
 MOMENTS_SAMPLE = 10_000
+
+
+def word_key(word: str) -> int:
+    """A word's key in the word vector index: 63 bits of its BLAKE2b hash (a
+    collision among a million words has odds of about 1 in 20 million)."""
+    digest = hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1
 
 
 def estimate_moments(
@@ -184,7 +194,8 @@ class DenseIndex:
         faiss = _faiss()
         faiss.write_index(self.index, str(directory / f"{self.name}.faiss"))
         moments_path = directory / f"{self.name}{MOMENTS_SUFFIX}"
-        moments = self.moments()
+        # word vectors are only read by key: no background statistics
+        moments = self.moments() if self.name != WORDS_NAME else None
         if moments is None:
             moments_path.unlink(missing_ok=True)
         else:
@@ -253,6 +264,11 @@ class DenseIndex:
             return wanted[:0]
         positions = np.minimum(np.searchsorted(stored, wanted), len(stored) - 1)
         return wanted[stored[positions] == wanted]
+
+    def stored_vectors(self, ids: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(those of ``ids`` that are present, their vectors), unknown ids left out."""
+        present = self.present(ids)
+        return present, self.vectors(present)
 
     def contains(self, key: int) -> bool:
         """Whether a vector is stored under ``key``."""

@@ -41,6 +41,7 @@ from .retrieval import (
     Reranker,
     RetrievalSettings,
     SearchResult,
+    WordMatcher,
 )
 from .text import normalise
 from .verify import QuoteCheck, Verification, verify_answer
@@ -53,11 +54,13 @@ class _Snapshot:
     reader: CollectionReader
     lexicon: Lexicon
     background: Background
+    words: WordMatcher
 
 
-def _derive(reader: CollectionReader) -> tuple[Lexicon, Background]:
-    """What searches keep with a snapshot: its title/author lexicon, its vectors' moments."""
-    return Lexicon(reader), Background(reader)
+def _derive(reader: CollectionReader) -> tuple[Lexicon, Background, WordMatcher]:
+    """What searches keep with a snapshot: its title/author lexicon, its vectors'
+    moments, its passages' words and their vectors."""
+    return Lexicon(reader), Background(reader), WordMatcher(reader)
 
 
 @dataclass
@@ -128,8 +131,8 @@ class QA:
         return self._current().reader
 
     def _current(self) -> _Snapshot:
-        reader, (lexicon, background) = self._live.current()
-        return _Snapshot(reader, lexicon, background)
+        reader, (lexicon, background, words) = self._live.current()
+        return _Snapshot(reader, lexicon, background, words)
 
     @property
     def abstention(self) -> AbstentionSettings:
@@ -169,6 +172,7 @@ class QA:
                 self.reranker,
                 snapshot.lexicon,
                 snapshot.background,
+                snapshot.words,
             )
             try:
                 with snapshot.reader.consistent():

@@ -25,6 +25,9 @@ class CountingEmbedder(HashEmbedder):
         self.calls.append(len(texts))
         return super().embed_documents(texts)
 
+    def embed_words(self, words):  # type: ignore[no-untyped-def]
+        return super().embed_documents(words)  # passages and sentences are counted
+
 
 def _as_built_by_cleaner_4(index: Path) -> None:
     """Make a collection look as the previous release left it: no citation columns,

@@ -99,6 +99,9 @@ def test_unchanged_documents_are_never_embedded_again(tmp_path: Path, location: 
             calls.append(len(texts))
             return super().embed_documents(texts)
 
+        def embed_words(self, words):  # type: ignore[no-untyped-def]
+            return super().embed_documents(words)  # passages and sentences are counted
+
     docs = tmp_path / "docs"
     paths = _write_docs(docs, 10)
     embedder = CountingEmbedder()

@@ -13,6 +13,7 @@ import itertools
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -195,6 +196,38 @@ def test_both_stores_return_the_same_documents_and_passages(both: tuple[QA, QA])
     assert database.paragraph(doc_id, 2) == local.paragraph(doc_id, 2)
     assert database.reader().store.titles() == local.reader().store.titles()
     assert sorted(database.reader().store.authors()) == sorted(local.reader().store.authors())
+
+
+def test_both_backends_hold_the_same_word_vectors(both: tuple[QA, QA]) -> None:
+    """Every word of the passages has its vector in both, and soft coverage (which
+    reads them through a 16-bit cache) comes out the same."""
+    from embeddings import tokenize
+    from embeddings.dense import word_key
+    from qa.retrieval import WordMatcher
+
+    local, database = both
+    readers = [qa.reader() for qa in (local, database)]
+    passages = readers[0].store.passages()[:20]
+    words = sorted({w for p in passages for w in tokenize(p.text)})
+    keys = [word_key(w) for w in words]
+    for reader in readers:
+        assert reader.words is not None
+        assert sorted(reader.words.present(keys).tolist()) == sorted(keys)
+    local_vectors = readers[0].words.stored_vectors(keys)  # type: ignore[union-attr]
+    found, vectors = readers[1].words.stored_vectors(keys)  # type: ignore[union-attr]
+    order = {int(k): n for n, k in enumerate(local_vectors[0])}
+    matched = local_vectors[1][[order[int(k)] for k in found]]
+    assert np.allclose(matched, vectors, atol=1e-3)  # 16-bit floats in FAISS, 32 in pgvector
+    soft = []
+    for reader in readers:
+        ids = {(p.doc_id, p.passage_index): p.passage_id for p in reader.store.passages()}
+        chosen = [ids[(p.doc_id, p.passage_index)] for p in passages]
+        coverage = WordMatcher(reader).soft_coverage(
+            ["职工", "薪资"], chosen, [p.text for p in passages]
+        )
+        assert coverage is not None
+        soft.append(coverage)
+    assert np.allclose(soft[0], soft[1], atol=1e-6)
 
 
 def test_both_backends_score_the_development_set_alike(both: tuple[QA, QA]) -> None:
@@ -427,6 +460,7 @@ def test_vectors_stay_in_their_rows_and_older_tables_store_new_ones_there(
         assert connection.execute(storage).fetchall() == [
             ("passage_vectors", "p", 0),
             ("sentence_vectors", "p", 0),
+            ("word_vectors", "p", 0),
         ]
         for table in ("passage_vectors", "sentence_vectors"):  # as an older yinwen made them
             connection.execute(f"ALTER TABLE {table} ALTER COLUMN embedding SET STORAGE EXTERNAL")
@@ -440,6 +474,7 @@ def test_vectors_stay_in_their_rows_and_older_tables_store_new_ones_there(
     assert [(name, mode) for name, mode, _ in rows] == [
         ("passage_vectors", "p"),
         ("sentence_vectors", "p"),
+        ("word_vectors", "p"),
     ]
     assert written is not None and written[0] > 0 and rows[0][2] == 0
 

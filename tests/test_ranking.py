@@ -5,6 +5,7 @@ tune/report split."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,7 @@ def test_candidate_features_columns() -> None:
         coverage=np.array([0.2, 1.0, 0.6]),
         heading=np.array([False, False, True]),
         lengths=np.array([100, 200, 20]),
+        soft=np.array([0.7, 0.9, 0.8]),
     )
     assert features.shape == (3, len(FEATURES))
     column = {name: features[:, i] for i, name in enumerate(FEATURES)}
@@ -61,11 +63,13 @@ def test_candidate_features_columns() -> None:
     assert column["dense_top_gap"].tolist() == pytest.approx([0.0, -0.1, -0.4])
     assert column["sentence_top_gap"].tolist() == pytest.approx([-0.05, 0.0, -0.45])
     assert column["sentence_rank"].tolist() == [1 / 7, 1 / 6, 0.0]
+    assert column["soft_gap"].tolist() == pytest.approx([-0.2, 0.0, -0.1])
+    assert column["soft_z"].tolist() == pytest.approx([-1.2247, 1.2247, 0.0], abs=1e-4)
 
 
 def test_no_candidates_give_an_empty_matrix() -> None:
     empty = _lists(dense=[], sparse=[], exact=[], by_title=[], sentence=[])
-    features = candidate_features([], empty, *(np.zeros(0),) * 5)
+    features = candidate_features([], empty, *(np.zeros(0),) * 6)
     assert features.shape == (0, len(FEATURES))
 
 
@@ -135,6 +139,130 @@ def test_sentence_vectors_are_added_to_an_older_collection(tmp_path: Path) -> No
     collection.ingest([docs], embedder="hash")  # unchanged files, but the index is upgraded
     reader = collection.reader(HashEmbedder())
     assert reader.sentences is not None and len(reader.sentences) == 3
+    reader.close()
+
+
+class _SynonymEmbedder(HashEmbedder):
+    """The hash embedder, except that "薪水" has the vector of "工资" (a thesaurus
+    the hash cannot know), and every word embedded is counted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.words_embedded: list[str] = []
+
+    def embed_words(self, words: Sequence[str]) -> np.ndarray:
+        self.words_embedded.extend(words)
+        return self.embed_documents(["工资" if w == "薪水" else w for w in words])
+
+
+def _write_docs(folder: Path, texts: dict[str, str]) -> Path:
+    folder.mkdir(exist_ok=True)
+    for name, text in texts.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_every_word_of_the_passages_gets_a_vector_once(tmp_path: Path) -> None:
+    from embeddings import tokenize
+    from embeddings.dense import word_key
+
+    docs = _write_docs(tmp_path / "docs", {"a.txt": "工资标准\n\n工资应当以货币形式按月支付。"})
+    embedder = _SynonymEmbedder()
+    collection = Collection(tmp_path / "index")
+    collection.ingest([docs], embedder=embedder)
+    first = list(embedder.words_embedded)
+    assert len(first) == len(set(first))  # each word once
+    reader = collection.reader(embedder)
+    assert reader.words is not None and reader.manifest.word_vectors >= 1
+    wanted = set(tokenize("工资应当以货币形式按月支付。")) | set(tokenize("工资标准"))
+    assert wanted <= set(first)
+    keys = [word_key(w) for w in sorted(wanted)]
+    assert reader.words.present(keys).tolist() == keys
+    reader.close()
+    collection.ingest([docs], embedder=embedder)  # unchanged: nothing embedded again
+    assert embedder.words_embedded == first
+    _write_docs(docs, {"b.txt": "会议记录\n\n工资按月支付给劳动者本人。"})
+    collection.ingest([docs], embedder=embedder)  # only the new words
+    added = embedder.words_embedded[len(first) :]
+    assert added and not set(added) & set(first)
+    assert "劳动者" in added
+
+
+def test_word_vectors_are_added_to_an_older_collection(tmp_path: Path) -> None:
+    docs = _write_docs(tmp_path / "docs", {"a.txt": "标题\n\n工资应当以货币形式按月支付。"})
+    embedder = _SynonymEmbedder()
+    collection = Collection(tmp_path / "index")
+    collection.ingest([docs], embedder=embedder)
+    manifest_path = collection.directory.manifest_path
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    del manifest["word_vectors"]  # as a collection built before word vectors
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    assert collection.reader(embedder).words is None
+    embedder.words_embedded.clear()
+    collection.ingest([docs], embedder=embedder)  # unchanged files, but the index is upgraded
+    reader = collection.reader(embedder)
+    assert reader.words is not None and "工资" in embedder.words_embedded
+    reader.close()
+
+
+def test_soft_coverage_meets_a_question_word_with_its_equivalent(tmp_path: Path) -> None:
+    from qa.retrieval import WordMatcher
+
+    docs = _write_docs(
+        tmp_path / "docs",
+        {"a.txt": "规定\n\n工资应当按月支付。", "b.txt": "通知\n\n会议在北京召开。"},
+    )
+    embedder = _SynonymEmbedder()
+    collection = Collection(tmp_path / "index")
+    collection.ingest([docs], embedder=embedder)
+    reader = collection.reader(embedder)
+    passages = [p for p in reader.store.passages() if not p.text.startswith(("规定", "通知"))]
+    ids = [p.passage_id for p in passages]
+    texts = [p.text for p in passages]
+    matcher = WordMatcher(reader)
+    embedder.words_embedded.clear()
+    soft = matcher.soft_coverage(["薪水"], ids, texts)
+    assert soft is not None
+    wage = texts.index("工资应当按月支付。")
+    assert soft[wage] == pytest.approx(1.0, abs=1e-3)  # "薪水" meets "工资" fully
+    assert soft[1 - wage] < 0.5
+    # a question word the collection never saw is embedded with the question, once
+    assert embedder.words_embedded == ["薪水"]
+    again = matcher.soft_coverage(["薪水", "北京"], ids, texts)
+    assert again is not None and embedder.words_embedded == ["薪水"]
+    assert again[1 - wage] > soft[1 - wage]  # "北京" is held by the other passage
+    # no question word, or no word vectors in the collection: no soft coverage
+    assert matcher.soft_coverage([], ids, texts) is None
+    reader.words = None
+    assert WordMatcher(reader).soft_coverage(["薪水"], ids, texts) is None
+    reader.close()
+
+
+def test_unseen_question_words_are_embedded_beside_the_query(tmp_path: Path) -> None:
+    from qa.retrieval import WordMatcher
+    from qa.retrieval.words import MAX_EMBEDDED_QUESTION_WORDS
+
+    docs = _write_docs(tmp_path / "docs", {"a.txt": "规定\n\n工资应当按月支付。"})
+    embedder = _SynonymEmbedder()
+    collection = Collection(tmp_path / "index")
+    collection.ingest([docs], embedder=embedder)
+    reader = collection.reader(embedder)
+    passage = next(p for p in reader.store.passages() if p.text.startswith("工资"))
+    matcher = WordMatcher(reader)
+    embedder.words_embedded.clear()
+    matcher.prepare(["薪水", "工资"])  # "工资" has a stored vector: not embedded
+    soft = matcher.soft_coverage(["薪水", "工资"], [passage.passage_id], [passage.text])
+    assert soft is not None and soft[0] == pytest.approx(1.0, abs=1e-3)
+    assert embedder.words_embedded == ["薪水"]  # once, by prepare's thread
+    # at most MAX_EMBEDDED_QUESTION_WORDS unseen words, the same ones whatever came before
+    many = [f"生词{n}" for n in range(MAX_EMBEDDED_QUESTION_WORDS + 3)]
+    matcher.soft_coverage(many[3:], [passage.passage_id], [passage.text])
+    embedder.words_embedded.clear()
+    matcher.soft_coverage(many, [passage.passage_id], [passage.text])
+    used = sorted(many)[:MAX_EMBEDDED_QUESTION_WORDS]
+    assert set(embedder.words_embedded) == set(used) - set(
+        sorted(many[3:])[:MAX_EMBEDDED_QUESTION_WORDS]
+    )
     reader.close()
 
 

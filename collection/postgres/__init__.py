@@ -81,10 +81,14 @@ class PostgresStaged:
         ensure_vector_tables(self.writes, dimension)
         return PostgresVectorIndex(self.writes, "sentence_vectors", dimension)
 
+    def words(self, dimension: int) -> PostgresVectorIndex:
+        ensure_vector_tables(self.writes, dimension)
+        return PostgresVectorIndex(self.writes, "word_vectors", dimension)
+
     def sparse(self) -> PostgresTermIndex:
         return PostgresTermIndex(self.writes)
 
-    def save_indexes(self, dense: Any, sentences: Any, sparse: Any) -> None:
+    def save_indexes(self, dense: Any, sentences: Any, sparse: Any, words: Any) -> None:
         """Rows are written as they come; what is left is the HNSW decision, the
         packed postings of the terms this write changed, and the vectors' moments."""
         dense.update_search_index()
@@ -92,7 +96,7 @@ class PostgresStaged:
         sparse.refresh_term_postings()
         dense.store_moments()
         sentences.store_moments()
-        self.changed_vector_tables = [i.table for i in (dense, sentences) if i.changed]
+        self.changed_vector_tables = [i.table for i in (dense, sentences, words) if i.changed]
 
 
 class PostgresBackend:
@@ -194,8 +198,14 @@ class PostgresBackend:
                 else None
             )
             sparse = PostgresTermIndex.load(self.reads)
+        # Only read by key: no count, no moments.
+        words = (
+            PostgresVectorIndex(self.reads, "word_vectors", dimension, length=0)
+            if manifest.has_word_vectors
+            else None
+        )
         return SnapshotParts(
-            PostgresStore(self.reads), dense, sparse, sentences, self.reads.consistent
+            PostgresStore(self.reads), dense, sparse, sentences, words, self.reads.consistent
         )
 
     def local_directory(self) -> Path:

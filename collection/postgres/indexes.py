@@ -69,8 +69,16 @@ def vector_from_binary(value: bytes) -> np.ndarray:
     return np.frombuffer(bytes(value), dtype=">f4", offset=4).astype(np.float32)
 
 
+KEYS = {
+    "passage_vectors": "passage_id",
+    "sentence_vectors": "sentence_key",
+    "word_vectors": "word_key",
+}
+
+
 class PostgresVectorIndex:
-    """Unit vectors in a pgvector table, by integer key (passage id, or sentence key)."""
+    """Unit vectors in a pgvector table, by integer key (passage id, sentence key, or
+    word key)."""
 
     def __init__(
         self,
@@ -80,11 +88,11 @@ class PostgresVectorIndex:
         length: int | None = None,
         stored_moments: Any = None,
     ) -> None:
-        if table not in {"passage_vectors", "sentence_vectors"}:
+        if table not in KEYS:
             raise ValueError(table)
         self.database = database
         self.table = table
-        self.key = "passage_id" if table == "passage_vectors" else "sentence_key"
+        self.key = KEYS[table]
         self.dimension = dimension
         # A snapshot's count, read once: retrieval asks for it per query, and a
         # count(*) scans the table. None (a writer's index) counts each time.
@@ -135,6 +143,27 @@ class PostgresVectorIndex:
         return np.array([found[key] for key in keys], dtype=np.float32).reshape(
             len(keys), self.dimension
         )
+
+    def present(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Those of ``ids`` that have a stored vector, in their order."""
+        keys = [int(i) for i in ids]
+        rows = self.database.rows(
+            f"SELECT {self.key} FROM {self.table} WHERE {self.key} = ANY(%s)", (keys,)
+        )
+        stored = {int(row[0]) for row in rows}
+        return np.array([k for k in keys if k in stored], dtype=np.int64)
+
+    def stored_vectors(self, ids: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(those of ``ids`` that are present, their vectors), unknown ids left out."""
+        rows = self.database.rows(
+            f"SELECT {self.key}, embedding FROM {self.table} WHERE {self.key} = ANY(%s)",
+            ([int(i) for i in ids],),
+            binary=True,
+        )
+        found = np.array([int(key) for key, _ in rows], dtype=np.int64)
+        vectors = [vector_from_binary(value) for _, value in rows]
+        matrix = np.array(vectors, dtype=np.float32).reshape(len(found), self.dimension)
+        return found, matrix
 
     def similarities(self, vector: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
         keys = [int(i) for i in ids]
@@ -201,10 +230,10 @@ class PostgresVectorIndex:
         self.remove(ids)
         self.changed = True
         keys = [int(i) for i in ids]
-        if self.table == "passage_vectors":
+        if self.table != "sentence_vectors":
             self.database.copy_rows(
                 self.table,
-                ["passage_id", "embedding"],
+                [self.key, "embedding"],
                 ((key, vector_literal(row)) for key, row in zip(keys, vectors, strict=True)),
             )
         else:

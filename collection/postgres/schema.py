@@ -159,6 +159,8 @@ SCHEMA_VERSION = len(MIGRATIONS)
 VECTOR_TABLES = {
     "passage_vectors": "passage_id bigint PRIMARY KEY",
     "sentence_vectors": "sentence_key bigint PRIMARY KEY, passage_id bigint NOT NULL",
+    # only read by key, never searched: no HNSW index, no moments
+    "word_vectors": "word_key bigint PRIMARY KEY",
 }
 
 

@@ -5,6 +5,7 @@
 * ``lexical`` — IDF-weighted coverage of a query by a text
 * ``lexicon`` — a snapshot's titles and authors, indexed once
 * ``background`` — how far a cosine stands above the query's similarity to the collection
+* ``words`` — soft coverage: how closely a passage's words meet the question's
 * ``candidates`` — the exact-phrase, author and title candidate lists
 * ``fusion`` — reciprocal rank and convex fusion
 * ``sentences`` — the best sentence of a passage; heading-only passages
@@ -27,6 +28,7 @@ from .results import Location, SearchResult, Signals
 from .retriever import HybridRetriever
 from .sentences import best_sentences, is_heading_passage
 from .settings import Filters, RetrievalSettings
+from .words import WordMatcher
 
 __all__ = [
     "Background",
@@ -39,6 +41,7 @@ __all__ = [
     "RetrievalSettings",
     "SearchResult",
     "Signals",
+    "WordMatcher",
     "article_labels",
     "best_sentences",
     "chinese_number",

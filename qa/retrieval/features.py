@@ -35,6 +35,8 @@ FEATURES: tuple[str, ...] = (
     "sentence_rank",  # 1 / (rank + 5) in the list of passages by their best sentence
     "sentence_z",  # best sentence cosine, standardised over the candidates
     "sentence_top_gap",  # best sentence cosine minus the query's best
+    "soft_z",  # soft coverage (words.py), standardised over the candidates
+    "soft_gap",  # soft coverage minus the query's best
 )
 
 
@@ -79,10 +81,12 @@ def candidate_features(
     coverage: np.ndarray,
     heading: np.ndarray,
     lengths: np.ndarray,
+    soft: np.ndarray,
 ) -> np.ndarray:
     """A (candidates x FEATURES) matrix; the arrays are aligned with ``ids``
     (``sentence_cosines``: the best sentence's cosine, the passage's own for a
-    passage of one sentence)."""
+    passage of one sentence; ``soft``: soft coverage, zeros for a collection
+    without word vectors)."""
     count = len(ids)
     if count == 0:
         return np.zeros((0, len(FEATURES)))
@@ -116,5 +120,7 @@ def candidate_features(
         "sentence_rank": _rank_feature([i for i, _ in lists.sentence], ids),
         "sentence_z": sentence_z,
         "sentence_top_gap": sentence_cosines - float(sentence_cosines.max()),
+        "soft_z": (soft - float(soft.mean())) / (float(soft.std()) or 1.0),
+        "soft_gap": soft - float(soft.max()),
     }
     return np.column_stack([columns[name] for name in FEATURES])

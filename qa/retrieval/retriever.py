@@ -29,6 +29,7 @@ from .rerank import Reranker
 from .results import Location, SearchResult, Signals
 from .sentences import best_sentences, is_heading_passage, is_heading_text
 from .settings import Filters, RetrievalSettings
+from .words import WordMatcher
 
 
 @dataclass
@@ -66,12 +67,14 @@ class HybridRetriever:
         reranker: Reranker | None = None,
         lexicon: Lexicon | None = None,
         background: Background | None = None,
+        words: WordMatcher | None = None,
     ) -> None:
         self.reader = reader
         self.settings = settings or RetrievalSettings()
         self.reranker = reranker
         self.lexicon = lexicon or Lexicon(reader)
         self.background = background or Background(reader)
+        self.words = words or WordMatcher(reader)
         self.ranker = shipped_ranker()
 
     def features(
@@ -86,7 +89,7 @@ class HybridRetriever:
         reads = reads or QueryReads(self.reader, vector)
         ids = lists.candidate_ids()
         if not ids:
-            return ids, candidate_features(ids, lists, *(np.zeros(0),) * 5)
+            return ids, candidate_features(ids, lists, *(np.zeros(0),) * 6)
         reader = self.reader
         cosines = reader.dense.vectors(ids) @ vector.astype(np.float32)
         unique = sorted(set(tokens))
@@ -102,8 +105,16 @@ class HybridRetriever:
         sentence_cosines = np.array(
             [max(best.get(i, -1.0), float(c)) for i, c in zip(ids, cosines, strict=True)]
         )
+        soft = self.words.soft_coverage(tokens, ids, texts)
         return ids, candidate_features(
-            ids, lists, cosines, sentence_cosines, coverage, heading, lengths
+            ids,
+            lists,
+            cosines,
+            sentence_cosines,
+            coverage,
+            heading,
+            lengths,
+            np.zeros(len(ids)) if soft is None else soft,
         )
 
     def _best_sentence_cosines(
@@ -174,6 +185,7 @@ class HybridRetriever:
             return None
         allowed = set(allowed_list) if allowed_list is not None else None
         tokens = tokenize(query)
+        self.words.prepare(tokens)  # beside the query's embedding
         vector = reader.embedder.embed_query(query)
         reads = QueryReads(reader, vector)
         pool = max(settings.candidates, top_k * 3)

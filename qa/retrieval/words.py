@@ -1,0 +1,176 @@
+"""Soft coverage: how closely the words of a passage meet the words of a question.
+
+BM25 and the coverage feature count a question's word only where a passage
+holds that very word, so a question in its own words ("蓝领", "薪水") meets
+nothing in a text that says "产业工人", "工资"; and a passage vector averages
+200 characters, so one word's equivalent is blurred. Here each word of the
+question scores the best cosine between its vector and the vector of a word of
+the passage (``Embedder.embed_words``, stored per collection at ingest under
+``word_key``), and a passage scores the mean over the question's words,
+weighted by their IDF among the candidates. Measured as the ``soft`` row of
+bench/signal_trials.py and shipped as two ranker features (docs/DECISIONS.md).
+
+A :class:`WordMatcher` is built once per snapshot (the facade keeps it with
+the snapshot). It caches, within a bound, the vectors of the words it has met
+as rows of one 16-bit matrix, and each passage's words as row numbers: both
+never change within a snapshot, and a query then costs one matrix product and
+a few array operations per candidate instead of Python work per word.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import numpy as np
+
+from collection.collection import CollectionReader
+from embeddings.dense import word_key
+from embeddings.sparse import tokenize
+
+# A question's words the collection holds no vector for are embedded with the
+# query (~7 ms each with e5 on one core); more than this many are left out. Their
+# vectors are kept (up to MAX_KEPT_QUESTION_WORDS): people reuse their words.
+MAX_EMBEDDED_QUESTION_WORDS = 4
+MAX_KEPT_QUESTION_WORDS = 20_000
+# Words whose vectors are cached (then the cache starts again): a query's
+# candidates hold a few thousand. 16-bit rows: ~46 MB at 384 dimensions.
+MAX_CACHED_WORDS = 60_000
+
+# Embeds unseen question words beside the query's own embedding (WordMatcher.prepare).
+_EMBEDDING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="question-words")
+
+
+class WordMatcher:
+    """Soft coverage of a snapshot's passages for a question."""
+
+    def __init__(self, reader: CollectionReader) -> None:
+        self.reader = reader
+        self._lock = threading.Lock()
+        self._embedded: dict[str, np.ndarray] = {}  # question words the collection never saw
+        self._pending: dict[str, Future[np.ndarray]] = {}  # ... being embedded
+        self._clear()
+
+    def _clear(self) -> None:
+        dimension = self.reader.embedder.dimension
+        self._matrix = np.zeros((1024, dimension), dtype=np.float16)  # rows in use: _count
+        self._count = 0
+        self._row: dict[str, int] = {}  # word -> its row (words with a stored vector)
+        self._absent: set[str] = set()  # words without one
+        self._passage_rows: dict[int, np.ndarray] = {}  # passage id -> sorted rows of its words
+
+    @property
+    def available(self) -> bool:
+        """Whether the collection has word vectors (a collection built before them
+        has none until its next ingest)."""
+        return self.reader.words is not None
+
+    def soft_coverage(
+        self, question_words: Sequence[str], ids: Sequence[int], texts: Sequence[str]
+    ) -> np.ndarray | None:
+        """Per candidate (``texts`` aligned with ``ids``): the IDF-weighted mean over
+        the question's words of the best cosine with a word of the passage; None
+        when the collection has no word vectors or the question no word."""
+        asked = sorted(set(question_words))
+        if not self.available or not ids or not asked:
+            return None
+        with self._lock:
+            if self._count > MAX_CACHED_WORDS:
+                self._clear()
+            passage_rows = self._rows_of_passages(ids, texts)
+            self._fetch(asked)
+            question_rows = {w: self._row[w] for w in asked if w in self._row}
+            matrix = self._matrix[: self._count]
+        vectors = {w: matrix[row].astype(np.float32) for w, row in question_rows.items()}
+        vectors.update(self._embedded_words([w for w in asked if w not in vectors]))
+        asked = [w for w in asked if w in vectors]
+        if not asked:
+            return None
+        union = np.unique(np.concatenate([*passage_rows, np.zeros(0, dtype=np.int64)]))
+        if not len(union):
+            return np.zeros(len(ids))
+        cosines = np.stack([vectors[w] for w in asked]) @ matrix[union].astype(np.float32).T
+        # IDF among the candidates: how many hold the question's word itself
+        asked_rows = np.array([question_rows.get(w, -1) for w in asked])
+        held = np.zeros(len(asked))
+        scores = np.zeros((len(ids), len(asked)))
+        for number, rows in enumerate(passage_rows):
+            if len(rows):
+                scores[number] = cosines[:, np.searchsorted(union, rows)].max(axis=1)
+                held += np.isin(asked_rows, rows)
+        weights = np.maximum(np.log((len(ids) + 1) / (held + 0.5)), 0.01)
+        return np.asarray(scores @ weights / weights.sum())
+
+    def prepare(self, question_words: Sequence[str]) -> None:
+        """Start embedding the question's words the collection has never seen, on
+        another thread, while the query is embedded and searched (a lone query
+        then waits for the slower of the two, not for both). Words in the BM25
+        vocabulary have a stored vector: every word indexed was embedded."""
+        if not self.available:
+            return
+        vocabulary = self.reader.sparse.vocabulary
+        for word in self._chosen([w for w in set(question_words) if w not in vocabulary]):
+            with self._lock:
+                if word in self._embedded or word in self._pending:
+                    continue
+                self._pending[word] = _EMBEDDING.submit(self._embed_one, word)
+
+    def _embed_one(self, word: str) -> np.ndarray:
+        vector: np.ndarray = self.reader.embedder.embed_words([word])[0]
+        with self._lock:
+            if len(self._embedded) >= MAX_KEPT_QUESTION_WORDS:
+                self._embedded.clear()
+            self._embedded[word] = vector
+            self._pending.pop(word, None)
+        return vector
+
+    @staticmethod
+    def _chosen(words: list[str]) -> list[str]:
+        """The unseen words a question's soft coverage uses: the first
+        MAX_EMBEDDED_QUESTION_WORDS in sorted order, whatever was asked before."""
+        return sorted(words)[:MAX_EMBEDDED_QUESTION_WORDS]
+
+    def _embedded_words(self, words: list[str]) -> dict[str, np.ndarray]:
+        """Vectors of question words the collection has none for: kept from an
+        earlier question, being embedded since :meth:`prepare`, or embedded now."""
+        found: dict[str, np.ndarray] = {}
+        for word in self._chosen(words):
+            with self._lock:
+                vector = self._embedded.get(word)
+                pending = self._pending.get(word)
+            if vector is None:
+                vector = pending.result() if pending is not None else self._embed_one(word)
+            found[word] = vector
+        return found
+
+    def _rows_of_passages(self, ids: Sequence[int], texts: Sequence[str]) -> list[np.ndarray]:
+        """Each passage's words as sorted rows of the cache (tokenised once)."""
+        new = {
+            passage: sorted(set(tokenize(text)))
+            for passage, text in zip(ids, texts, strict=True)
+            if passage not in self._passage_rows
+        }
+        self._fetch(sorted({w for words in new.values() for w in words}))
+        for passage, words in new.items():
+            rows = [self._row[w] for w in words if w in self._row]
+            self._passage_rows[passage] = np.array(sorted(rows), dtype=np.int64)
+        return [self._passage_rows[passage] for passage in ids]
+
+    def _fetch(self, words: Sequence[str]) -> None:
+        """Read the vectors of the words not met yet into the cache."""
+        unknown = [w for w in words if w not in self._row and w not in self._absent]
+        if not unknown:
+            return
+        assert self.reader.words is not None
+        keys = {word_key(w): w for w in unknown}
+        found, vectors = self.reader.words.stored_vectors(list(keys))
+        if len(found) > len(self._matrix) - self._count:
+            grown = np.zeros((2 * (self._count + len(found)), self._matrix.shape[1]), np.float16)
+            grown[: self._count] = self._matrix[: self._count]
+            self._matrix = grown
+        self._matrix[self._count : self._count + len(found)] = vectors
+        for offset, key in enumerate(found.tolist()):
+            self._row[keys[key]] = self._count + offset
+        self._count += len(found)
+        self._absent.update(w for w in unknown if w not in self._row)
