@@ -73,3 +73,8 @@ class StoredVectors(Embedder):
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.model.embed_query(text)
+
+    def embed_words(self, words: Sequence[str]) -> np.ndarray:
+        # words are embedded as the model embeds them (e5: its query prefix), not
+        # as passages; a collection's words are few beside its passages
+        return self.model.embed_words(words)

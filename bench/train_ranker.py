@@ -29,8 +29,8 @@ import numpy as np  # noqa: E402
 from bench.retrieval import open_sets  # noqa: E402
 from qa.evaluation import load_questions  # noqa: E402
 from qa.retrieval import HybridRetriever  # noqa: E402
-from qa.retrieval.features import FEATURES  # noqa: E402
-from qa.retrieval.ranker import RANKER_PATH, LinearRanker  # noqa: E402
+from qa.retrieval.features import FEATURES, WORD_FEATURES  # noqa: E402
+from qa.retrieval.ranker import RANKER_PATH, RANKER_WITHOUT_WORDS_PATH, LinearRanker  # noqa: E402
 from qa.text import normalise  # noqa: E402
 
 
@@ -86,11 +86,22 @@ def main() -> None:
     parser.add_argument("--embedder", default="e5")
     parser.add_argument("--sets", default="samples,laws,cmrc")
     parser.add_argument("--c", type=float, default=1.0, help="Inverse regularisation strength.")
-    parser.add_argument("--out", type=Path, default=RANKER_PATH)
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--without-words",
+        action="store_true",
+        help="Train as for a collection without word vectors (soft coverage zero), "
+        "written to ranker-without-words.json.",
+    )
     args = parser.parse_args()
+    out = args.out or (RANKER_WITHOUT_WORDS_PATH if args.without_words else RANKER_PATH)
     from sklearn.linear_model import LogisticRegression
 
-    differences, labels, weights = pairs(collect(args.embedder, args.sets.split(",")))
+    questions = collect(args.embedder, args.sets.split(","))
+    if args.without_words:  # what a search computes for a collection built before them
+        for features, _, _ in questions:
+            features[:, [FEATURES.index(name) for name in WORD_FEATURES]] = 0.0
+    differences, labels, weights = pairs(questions)
     scales = differences.std(axis=0)
     scales[scales == 0] = 1.0
     model = LogisticRegression(C=args.c, max_iter=3000, fit_intercept=False)
@@ -103,10 +114,11 @@ def main() -> None:
         tuple(float(s) for s in scales),
         0.0,
     )
-    args.out.write_text(
+    out.write_text(
         ranker.to_json(
             trained=datetime.date.today().isoformat(),
-            command=f"bench/train_ranker.py --embedder {args.embedder} --sets {args.sets} --c {args.c}",
+            command=f"bench/train_ranker.py --embedder {args.embedder} --sets {args.sets} "
+            f"--c {args.c}" + (" --without-words" if args.without_words else ""),
             rows=len(labels),
             positives=int(labels.sum()),
         )
@@ -117,7 +129,7 @@ def main() -> None:
         zip(FEATURES, ranker.weights, strict=True), key=lambda p: -abs(p[1])
     ):
         print(f"{name:>22} {weight:+.3f}")
-    print(f"wrote {args.out}")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -535,6 +535,14 @@ class CollectionReader:
     # qa/retrieval/words.py meets a question's words with); None for a collection
     # built before them (re-ingesting adds them).
     words: VectorIndex | None = None
+
+    def word_vectors(self, words: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of those of ``words`` the collection has one for."""
+        if self.words is None or not words:
+            return {}
+        keys = {word_key(w): w for w in words}
+        found, vectors = self.words.stored_vectors(list(keys))
+        return {keys[int(k)]: v for k, v in zip(found, vectors, strict=True)}
 
     @property
     def generation(self) -> str:

@@ -202,7 +202,7 @@ class DenseIndex:
             with moments_path.open("wb") as handle:
                 np.savez(handle, mean=moments[0], covariance=moments[1], count=self.index.ntotal)
         hnsw_path = directory / f"{self.name}.hnsw.faiss"
-        if self.index.ntotal > threshold:
+        if self.index.ntotal > threshold and self.name != WORDS_NAME:  # never searched
             self.hnsw = self._build_hnsw()
             faiss.write_index(self.hnsw, str(hnsw_path))
         else:

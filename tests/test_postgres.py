@@ -228,6 +228,12 @@ def test_both_backends_hold_the_same_word_vectors(both: tuple[QA, QA]) -> None:
         assert coverage is not None
         soft.append(coverage)
     assert np.allclose(soft[0], soft[1], atol=1e-6)
+    for reader in readers:  # nothing asked, nothing found, on both
+        assert reader.words is not None
+        assert reader.words.present([]).tolist() == []
+        found, vectors = reader.words.stored_vectors([])
+        assert found.tolist() == [] and vectors.shape == (0, reader.embedder.dimension)
+        assert reader.word_vectors([]) == {}
 
 
 def test_both_backends_score_the_development_set_alike(both: tuple[QA, QA]) -> None:

@@ -266,6 +266,96 @@ def test_unseen_question_words_are_embedded_beside_the_query(tmp_path: Path) -> 
     reader.close()
 
 
+def test_soft_coverage_is_the_same_when_its_cache_starts_again(
+    sample_collection: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa.retrieval import WordMatcher
+    from qa.retrieval import words as words_module
+
+    reader = Collection(sample_collection).reader(HashEmbedder())
+    passages = reader.store.passages()[:60]
+    ids, texts = [p.passage_id for p in passages], [p.text for p in passages]
+    question = ["职工", "权益", "工会"]
+    expected = WordMatcher(reader).soft_coverage(question, ids, texts)
+    monkeypatch.setattr(words_module, "MAX_CACHED_WORDS", 50)  # cleared by every query
+    small = WordMatcher(reader)
+    for _ in range(3):
+        again = small.soft_coverage(question, ids, texts)
+        assert again is not None and expected is not None
+        assert np.allclose(again, expected)
+    assert small._generation >= 3  # the cache did start again, query after query
+    reader.close()
+
+
+def test_a_failed_word_embedding_is_not_kept_and_the_search_goes_on(tmp_path: Path) -> None:
+    from qa.retrieval import WordMatcher
+
+    docs = _write_docs(tmp_path / "docs", {"a.txt": "规定\n\n工资应当按月支付。"})
+
+    class Failing(_SynonymEmbedder):
+        fail = False
+
+        def embed_words(self, words: Sequence[str]) -> np.ndarray:
+            if self.fail:
+                raise RuntimeError("model gone")
+            return super().embed_words(words)
+
+    embedder = Failing()
+    collection = Collection(tmp_path / "index")
+    collection.ingest([docs], embedder=embedder)
+    embedder.fail = True  # at query time
+    reader = collection.reader(embedder)
+    passage = next(p for p in reader.store.passages() if p.text.startswith("工资"))
+    matcher = WordMatcher(reader)
+    matcher.prepare(["薪水"])
+    soft = matcher.soft_coverage(["薪水", "工资"], [passage.passage_id], [passage.text])
+    assert soft is not None  # "工资" alone: the unseen word is left out
+    embedder.fail = False
+    embedder.words_embedded.clear()
+    matcher.prepare(["薪水"])  # tried again, not the failed future
+    again = matcher.soft_coverage(["薪水"], [passage.passage_id], [passage.text])
+    assert again is not None and again[0] == pytest.approx(1.0, abs=1e-3)
+    assert embedder.words_embedded == ["薪水"]
+    reader.close()
+
+
+def test_a_collection_without_word_vectors_ranks_with_the_ranker_trained_so(
+    tmp_path: Path,
+) -> None:
+    from qa.retrieval.ranker import shipped_ranker
+
+    docs = _write_docs(tmp_path / "docs", {"a.txt": "规定\n\n工资应当按月支付。"})
+    embedder = _SynonymEmbedder()
+    collection = Collection(tmp_path / "index")
+    collection.ingest([docs], embedder=embedder)
+    reader = collection.reader(embedder)
+    with_words = HybridRetriever(reader)
+    assert with_words.ranker is shipped_ranker(words=True) and with_words.ranker is not None
+    reader.words = None  # as a collection built before word vectors
+    without = HybridRetriever(reader)
+    assert without.ranker is shipped_ranker(words=False) and without.ranker is not None
+    soft = [FEATURES.index("soft_z"), FEATURES.index("soft_gap")]
+    assert all(without.ranker.weights[i] == 0.0 for i in soft)
+    embedder.words_embedded.clear()
+    assert without.search("老板发薪水吗", top_k=3)
+    assert embedder.words_embedded == []  # nothing to meet the words with
+    reader.close()
+
+
+def test_rank_fusion_without_the_ranker_embeds_no_question_words(tmp_path: Path) -> None:
+    docs = _write_docs(tmp_path / "docs", {"a.txt": "规定\n\n工资应当按月支付。"})
+    embedder = _SynonymEmbedder()
+    collection = Collection(tmp_path / "index")
+    collection.ingest([docs], embedder=embedder)
+    reader = collection.reader(embedder)
+    embedder.words_embedded.clear()
+    assert HybridRetriever(reader, RetrievalSettings(fusion="rrf")).search("薪水怎么发", top_k=3)
+    assert embedder.words_embedded == []
+    HybridRetriever(reader).search("薪水怎么发", top_k=3)
+    assert "薪水" in embedder.words_embedded
+    reader.close()
+
+
 def test_learned_fusion_ranks_with_the_ranker(sample_collection: Path) -> None:
     qa = QA.open(sample_collection)
     retriever = HybridRetriever(qa.reader(), RetrievalSettings(fusion="learned"))

@@ -147,6 +147,8 @@ class PostgresVectorIndex:
     def present(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """Those of ``ids`` that have a stored vector, in their order."""
         keys = [int(i) for i in ids]
+        if not keys:
+            return np.zeros(0, dtype=np.int64)
         rows = self.database.rows(
             f"SELECT {self.key} FROM {self.table} WHERE {self.key} = ANY(%s)", (keys,)
         )
@@ -155,6 +157,8 @@ class PostgresVectorIndex:
 
     def stored_vectors(self, ids: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(those of ``ids`` that are present, their vectors), unknown ids left out."""
+        if not len(ids):
+            return np.zeros(0, dtype=np.int64), np.zeros((0, self.dimension), dtype=np.float32)
         rows = self.database.rows(
             f"SELECT {self.key}, embedding FROM {self.table} WHERE {self.key} = ANY(%s)",
             ([int(i) for i in ids],),

@@ -38,6 +38,8 @@ FEATURES: tuple[str, ...] = (
     "soft_z",  # soft coverage (words.py), standardised over the candidates
     "soft_gap",  # soft coverage minus the query's best
 )
+# Zero for a collection without word vectors (built before them).
+WORD_FEATURES = ("soft_z", "soft_gap")
 
 
 @dataclass

@@ -21,6 +21,9 @@ from .features import FEATURES
 logger = logging.getLogger(__name__)
 
 RANKER_PATH = Path(__file__).with_name("ranker.json")
+# For a collection without word vectors (built before them, until its next ingest):
+# the same training with soft coverage zero, as such a search computes it.
+RANKER_WITHOUT_WORDS_PATH = Path(__file__).with_name("ranker-without-words.json")
 
 
 @dataclass(frozen=True)
@@ -63,13 +66,15 @@ class LinearRanker:
 
 
 @cache
-def shipped_ranker() -> LinearRanker | None:
-    """The trained ranker shipped with yinwen, or None if there is none or it does
-    not fit the features (searches then fall back to reciprocal rank fusion)."""
-    if not RANKER_PATH.exists():
+def shipped_ranker(words: bool = True) -> LinearRanker | None:
+    """The trained ranker shipped with yinwen (``words``: for a collection with word
+    vectors), or None if there is none or it does not fit the features (searches
+    then fall back to reciprocal rank fusion)."""
+    path = RANKER_PATH if words else RANKER_WITHOUT_WORDS_PATH
+    if not path.exists():
         return None
     try:
-        return LinearRanker.from_json(RANKER_PATH.read_text(encoding="utf-8"))
+        return LinearRanker.from_json(path.read_text(encoding="utf-8"))
     except (ValueError, KeyError) as error:
         logger.warning("learned ranker not used: %s", error)
         return None

@@ -75,7 +75,7 @@ class HybridRetriever:
         self.lexicon = lexicon or Lexicon(reader)
         self.background = background or Background(reader)
         self.words = words or WordMatcher(reader)
-        self.ranker = shipped_ranker()
+        self.ranker = shipped_ranker(words=self.words.available)
 
     def features(
         self,
@@ -185,7 +185,8 @@ class HybridRetriever:
             return None
         allowed = set(allowed_list) if allowed_list is not None else None
         tokens = tokenize(query)
-        self.words.prepare(tokens)  # beside the query's embedding
+        if self.ranker is not None and settings.fusion == "learned":
+            self.words.prepare(tokens)  # beside the query's embedding
         vector = reader.embedder.embed_query(query)
         reads = QueryReads(reader, vector)
         pool = max(settings.candidates, top_k * 3)

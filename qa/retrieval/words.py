@@ -5,10 +5,11 @@ holds that very word, so a question in its own words ("蓝领", "薪水") meets
 nothing in a text that says "产业工人", "工资"; and a passage vector averages
 200 characters, so one word's equivalent is blurred. Here each word of the
 question scores the best cosine between its vector and the vector of a word of
-the passage (``Embedder.embed_words``, stored per collection at ingest under
-``word_key``), and a passage scores the mean over the question's words,
-weighted by their IDF among the candidates. Measured as the ``soft`` row of
-bench/signal_trials.py and shipped as two ranker features (docs/DECISIONS.md).
+the passage (``Embedder.embed_words``, stored per collection at ingest:
+``CollectionReader.word_vectors``), and a passage scores the mean over the
+question's words, weighted by their IDF among the candidates. Measured as the
+``soft`` row of bench/signal_trials.py and shipped as two ranker features
+(docs/DECISIONS.md).
 
 A :class:`WordMatcher` is built once per snapshot (the facade keeps it with
 the snapshot). It caches, within a bound, the vectors of the words it has met
@@ -19,6 +20,7 @@ a few array operations per candidate instead of Python work per word.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -26,8 +28,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 
 from collection.collection import CollectionReader
-from embeddings.dense import word_key
 from embeddings.sparse import tokenize
+
+logger = logging.getLogger(__name__)
 
 # A question's words the collection holds no vector for are embedded with the
 # query (~7 ms each with e5 on one core); more than this many are left out. Their
@@ -35,10 +38,11 @@ from embeddings.sparse import tokenize
 MAX_EMBEDDED_QUESTION_WORDS = 4
 MAX_KEPT_QUESTION_WORDS = 20_000
 # Words whose vectors are cached (then the cache starts again): a query's
-# candidates hold a few thousand. 16-bit rows: ~46 MB at 384 dimensions.
+# candidates hold a few thousand. 16-bit rows, the matrix at most
+# MAX_CACHED_WORDS + one query's words: ~50 MB at 384 dimensions.
 MAX_CACHED_WORDS = 60_000
 
-# Embeds unseen question words beside the query's own embedding (WordMatcher.prepare).
+# Embeds a question's unseen words beside the query's own embedding (prepare).
 _EMBEDDING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="question-words")
 
 
@@ -49,10 +53,11 @@ class WordMatcher:
         self.reader = reader
         self._lock = threading.Lock()
         self._embedded: dict[str, np.ndarray] = {}  # question words the collection never saw
-        self._pending: dict[str, Future[np.ndarray]] = {}  # ... being embedded
+        self._pending: dict[str, Future[dict[str, np.ndarray]]] = {}  # ... being embedded
         self._clear()
 
     def _clear(self) -> None:
+        self._generation = getattr(self, "_generation", 0) + 1
         dimension = self.reader.embedder.dimension
         self._matrix = np.zeros((1024, dimension), dtype=np.float16)  # rows in use: _count
         self._count = 0
@@ -75,13 +80,32 @@ class WordMatcher:
         asked = sorted(set(question_words))
         if not self.available or not ids or not asked:
             return None
-        with self._lock:
-            if self._count > MAX_CACHED_WORDS:
-                self._clear()
-            passage_rows = self._rows_of_passages(ids, texts)
-            self._fetch(asked)
-            question_rows = {w: self._row[w] for w in asked if w in self._row}
-            matrix = self._matrix[: self._count]
+        # Tokenising and reading vectors happen outside the lock (a database read
+        # on PostgreSQL); the lock guards the cache's bookkeeping. Should another
+        # query start the cache again meanwhile, this one starts again too.
+        for _ in range(3):
+            with self._lock:
+                if self._count > MAX_CACHED_WORDS:
+                    self._clear()
+                generation = self._generation
+                new = [
+                    (i, t) for i, t in zip(ids, texts, strict=True) if i not in self._passage_rows
+                ]
+            words_of = {passage: sorted(set(tokenize(text))) for passage, text in new}
+            self._fetch(sorted(set(asked).union(*words_of.values())))
+            with self._lock:
+                if self._generation != generation:
+                    continue
+                for passage, words in words_of.items():
+                    numbers = sorted(self._row[w] for w in words if w in self._row)
+                    self._passage_rows[passage] = np.array(numbers, dtype=np.int64)
+                passage_rows = [self._passage_rows[i] for i in ids]
+                question_rows = {w: self._row[w] for w in asked if w in self._row}
+                matrix = self._matrix[: self._count]
+                break
+        else:  # the cache started again under this query three times over
+            logger.info("soft coverage left out: the word cache is too small for the load")
+            return None
         vectors = {w: matrix[row].astype(np.float32) for w, row in question_rows.items()}
         vectors.update(self._embedded_words([w for w in asked if w not in vectors]))
         asked = [w for w in asked if w in vectors]
@@ -98,7 +122,9 @@ class WordMatcher:
         for number, rows in enumerate(passage_rows):
             if len(rows):
                 scores[number] = cosines[:, np.searchsorted(union, rows)].max(axis=1)
-                held += np.isin(asked_rows, rows)
+                # rows are sorted: a binary search each (np.isin sorts every time)
+                places = np.minimum(np.searchsorted(rows, asked_rows), len(rows) - 1)
+                held += rows[places] == asked_rows
         weights = np.maximum(np.log((len(ids) + 1) / (held + 0.5)), 0.01)
         return np.asarray(scores @ weights / weights.sum())
 
@@ -110,20 +136,29 @@ class WordMatcher:
         if not self.available:
             return
         vocabulary = self.reader.sparse.vocabulary
-        for word in self._chosen([w for w in set(question_words) if w not in vocabulary]):
-            with self._lock:
-                if word in self._embedded or word in self._pending:
-                    continue
-                self._pending[word] = _EMBEDDING.submit(self._embed_one, word)
-
-    def _embed_one(self, word: str) -> np.ndarray:
-        vector: np.ndarray = self.reader.embedder.embed_words([word])[0]
+        chosen = self._chosen([w for w in set(question_words) if w not in vocabulary])
         with self._lock:
-            if len(self._embedded) >= MAX_KEPT_QUESTION_WORDS:
-                self._embedded.clear()
-            self._embedded[word] = vector
-            self._pending.pop(word, None)
-        return vector
+            # one word a task: two cores embed two at once (a word costs as much
+            # as a batch of two, so batching them would not save that)
+            for word in chosen:
+                if word not in self._embedded and word not in self._pending:
+                    self._pending[word] = _EMBEDDING.submit(self._embed, [word])
+
+    def _embed(self, words: list[str]) -> dict[str, np.ndarray]:
+        """Embed question words and keep them; a failure is logged, not kept: the
+        words are tried again by the next question that asks them."""
+        try:
+            embedded = dict(zip(words, self.reader.embedder.embed_words(words), strict=True))
+        except Exception as error:  # soft coverage is a ranking signal, never a failure
+            logger.warning("question words not embedded (%s): %s", ", ".join(words), error)
+            embedded = {}
+        with self._lock:
+            if len(self._embedded) + len(embedded) > MAX_KEPT_QUESTION_WORDS:
+                self._embedded = {}
+            self._embedded.update(embedded)
+            for word in words:
+                self._pending.pop(word, None)
+        return embedded
 
     @staticmethod
     def _chosen(words: list[str]) -> list[str]:
@@ -134,43 +169,36 @@ class WordMatcher:
     def _embedded_words(self, words: list[str]) -> dict[str, np.ndarray]:
         """Vectors of question words the collection has none for: kept from an
         earlier question, being embedded since :meth:`prepare`, or embedded now."""
-        found: dict[str, np.ndarray] = {}
-        for word in self._chosen(words):
-            with self._lock:
-                vector = self._embedded.get(word)
-                pending = self._pending.get(word)
-            if vector is None:
-                vector = pending.result() if pending is not None else self._embed_one(word)
-            found[word] = vector
-        return found
-
-    def _rows_of_passages(self, ids: Sequence[int], texts: Sequence[str]) -> list[np.ndarray]:
-        """Each passage's words as sorted rows of the cache (tokenised once)."""
-        new = {
-            passage: sorted(set(tokenize(text)))
-            for passage, text in zip(ids, texts, strict=True)
-            if passage not in self._passage_rows
-        }
-        self._fetch(sorted({w for words in new.values() for w in words}))
-        for passage, words in new.items():
-            rows = [self._row[w] for w in words if w in self._row]
-            self._passage_rows[passage] = np.array(sorted(rows), dtype=np.int64)
-        return [self._passage_rows[passage] for passage in ids]
+        chosen = self._chosen(words)
+        with self._lock:
+            found = {w: self._embedded[w] for w in chosen if w in self._embedded}
+            futures = {id(f): f for w in chosen if (f := self._pending.get(w)) is not None}
+        for future in futures.values():
+            found.update(future.result())
+        rest = [w for w in chosen if w not in found]
+        if rest:
+            found.update(self._embed(rest))
+        return {w: found[w] for w in chosen if w in found}
 
     def _fetch(self, words: Sequence[str]) -> None:
         """Read the vectors of the words not met yet into the cache."""
-        unknown = [w for w in words if w not in self._row and w not in self._absent]
-        if not unknown:
-            return
-        assert self.reader.words is not None
-        keys = {word_key(w): w for w in unknown}
-        found, vectors = self.reader.words.stored_vectors(list(keys))
-        if len(found) > len(self._matrix) - self._count:
-            grown = np.zeros((2 * (self._count + len(found)), self._matrix.shape[1]), np.float16)
+        with self._lock:
+            unknown = [w for w in words if w not in self._row and w not in self._absent]
+        if unknown:
+            stored = self.reader.word_vectors(unknown)
+            with self._lock:
+                self._fetch_locked(unknown, stored)
+
+    def _fetch_locked(self, words: Sequence[str], stored: dict[str, np.ndarray]) -> None:
+        """Add read vectors to the cache (the lock held; words met since are skipped)."""
+        new = [w for w in words if w in stored and w not in self._row]
+        if len(new) > len(self._matrix) - self._count:
+            size = min(2 * (self._count + len(new)), MAX_CACHED_WORDS + len(new) + 1024)
+            grown = np.zeros((max(size, self._count + len(new)), self._matrix.shape[1]), np.float16)
             grown[: self._count] = self._matrix[: self._count]
             self._matrix = grown
-        self._matrix[self._count : self._count + len(found)] = vectors
-        for offset, key in enumerate(found.tolist()):
-            self._row[keys[key]] = self._count + offset
-        self._count += len(found)
-        self._absent.update(w for w in unknown if w not in self._row)
+        for offset, word in enumerate(new):
+            self._matrix[self._count + offset] = stored[word]
+            self._row[word] = self._count + offset
+        self._count += len(new)
+        self._absent.update(w for w in words if w not in stored)
