@@ -356,6 +356,32 @@ def test_rank_fusion_without_the_ranker_embeds_no_question_words(tmp_path: Path)
     reader.close()
 
 
+def test_soft_coverage_is_computed_for_the_first_candidates_only(
+    sample_collection: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa.retrieval import retriever as retriever_module
+
+    monkeypatch.setattr(retriever_module, "SOFT_CANDIDATES", 5)
+    reader = Collection(sample_collection).reader(HashEmbedder())
+    retriever = HybridRetriever(reader)
+    asked: list[list[int]] = []
+    compute = retriever.words.soft_coverage
+
+    def spy(words: Sequence[str], ids: Sequence[int], texts: Sequence[str]) -> np.ndarray | None:
+        asked.append(list(ids))
+        return compute(words, ids, texts)
+
+    monkeypatch.setattr(retriever.words, "soft_coverage", spy)
+    found = retriever.candidates("职工的合法权益怎么维护")
+    assert found is not None
+    ids, features = retriever.features(found.lists, found.vector, found.tokens, found.idf)
+    assert len(ids) > 5 and len(asked) == 1 and len(asked[0]) == 5
+    gap = features[:, FEATURES.index("soft_gap")]
+    others = [n for n, i in enumerate(ids) if i not in asked[0]]
+    assert np.all(gap[others] == gap.min())  # the rest: the lowest of the five
+    reader.close()
+
+
 def test_learned_fusion_ranks_with_the_ranker(sample_collection: Path) -> None:
     qa = QA.open(sample_collection)
     retriever = HybridRetriever(qa.reader(), RetrievalSettings(fusion="learned"))

@@ -44,6 +44,9 @@ class QueryCandidates:
     reads: QueryReads | None = None
 
 
+# Candidates whose soft coverage is computed (qa/retrieval/words.py), chosen by
+# the ranker without it: docs/DECISIONS.md "Soft coverage".
+SOFT_CANDIDATES = 40
 # Results whose coverage signal is computed (the abstention decision reads the top few).
 COVERAGE_TOP = 5
 # Up to this many sentence vectors, "auto" compares a query with all of them
@@ -105,17 +108,32 @@ class HybridRetriever:
         sentence_cosines = np.array(
             [max(best.get(i, -1.0), float(c)) for i, c in zip(ids, cosines, strict=True)]
         )
-        soft = self.words.soft_coverage(tokens, ids, texts)
-        return ids, candidate_features(
-            ids,
-            lists,
-            cosines,
-            sentence_cosines,
-            coverage,
-            heading,
-            lengths,
-            np.zeros(len(ids)) if soft is None else soft,
+        shape = (cosines, sentence_cosines, coverage, heading, lengths)
+        features = candidate_features(ids, lists, *shape, np.zeros(len(ids)))
+        soft = self._soft_coverage(features, ids, texts, tokens)
+        if soft is None:
+            return ids, features
+        return ids, candidate_features(ids, lists, *shape, soft)
+
+    def _soft_coverage(
+        self, features: np.ndarray, ids: list[int], texts: list[str], tokens: list[str]
+    ) -> np.ndarray | None:
+        """Soft coverage of the SOFT_CANDIDATES candidates the ranker without it
+        puts first; the others get the lowest of those (they rank below anyway).
+        Every candidate would cost ~40 ms a query at 81k passages, most of it
+        tokenising passages met for the first time (bench/scale.py)."""
+        first = shipped_ranker(words=False)
+        if not self.words.available or first is None:
+            return None
+        chosen = sorted(np.argsort(-first.score(features), kind="stable")[:SOFT_CANDIDATES])
+        values = self.words.soft_coverage(
+            tokens, [ids[i] for i in chosen], [texts[i] for i in chosen]
         )
+        if values is None:
+            return None
+        soft = np.full(len(ids), float(values.min()))
+        soft[chosen] = values
+        return soft
 
     def _best_sentence_cosines(
         self, reads: QueryReads, ids: list[int], sizes: dict[int, int]

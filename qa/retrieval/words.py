@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 # A question's words the collection holds no vector for are embedded with the
 # query (~7 ms each with e5 on one core); more than this many are left out. Their
 # vectors are kept (up to MAX_KEPT_QUESTION_WORDS): people reuse their words.
-MAX_EMBEDDED_QUESTION_WORDS = 4
+MAX_EMBEDDED_QUESTION_WORDS = 2
 MAX_KEPT_QUESTION_WORDS = 20_000
 # Words whose vectors are cached (then the cache starts again): a query's
 # candidates hold a few thousand. 16-bit rows, the matrix at most
