@@ -450,13 +450,12 @@ class Collection:
     ) -> None:
         """Embed those of ``candidates`` that have no vector yet. A word's vector
         never depends on the passages, so words are only added, never removed."""
-        ordered = sorted(candidates)
-        keys = np.array([word_key(w) for w in ordered], dtype=np.int64)
-        known = set(words.present(keys).tolist()) if len(keys) else set()
-        missing = [w for w, k in zip(ordered, keys.tolist(), strict=True) if k not in known]
+        key_of = {w: word_key(w) for w in sorted(candidates)}
+        known = set(words.present(list(key_of.values())).tolist()) if key_of else set()
+        missing = [w for w, key in key_of.items() if key not in known]
         for start in range(0, len(missing), _CHUNK):
             chunk = missing[start : start + _CHUNK]
-            words.add([word_key(w) for w in chunk], model.embed_words(chunk))
+            words.add([key_of[w] for w in chunk], model.embed_words(chunk))
             if progress is not None:
                 progress(start + len(chunk), len(missing), "词向量")
 

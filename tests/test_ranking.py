@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from collection import Collection
+from collection.collection import CollectionReader
 from embeddings import BM25Index, HashEmbedder
 from qa import QA
 from qa.abstention import QUERY_FEATURES, query_features, question_terms
@@ -162,6 +163,16 @@ def _write_docs(folder: Path, texts: dict[str, str]) -> Path:
     return folder
 
 
+def _synonym_reader(
+    tmp_path: Path, texts: dict[str, str], embedder: _SynonymEmbedder | None = None
+) -> tuple[_SynonymEmbedder, CollectionReader]:
+    """A collection of ``texts`` ingested with the synonym embedder, opened."""
+    embedder = embedder or _SynonymEmbedder()
+    collection = Collection(tmp_path / "index")
+    collection.ingest([_write_docs(tmp_path / "docs", texts)], embedder=embedder)
+    return embedder, collection.reader(embedder)
+
+
 def test_every_word_of_the_passages_gets_a_vector_once(tmp_path: Path) -> None:
     from embeddings import tokenize
     from embeddings.dense import word_key
@@ -208,14 +219,9 @@ def test_word_vectors_are_added_to_an_older_collection(tmp_path: Path) -> None:
 def test_soft_coverage_meets_a_question_word_with_its_equivalent(tmp_path: Path) -> None:
     from qa.retrieval import WordMatcher
 
-    docs = _write_docs(
-        tmp_path / "docs",
-        {"a.txt": "规定\n\n工资应当按月支付。", "b.txt": "通知\n\n会议在北京召开。"},
+    embedder, reader = _synonym_reader(
+        tmp_path, {"a.txt": "规定\n\n工资应当按月支付。", "b.txt": "通知\n\n会议在北京召开。"}
     )
-    embedder = _SynonymEmbedder()
-    collection = Collection(tmp_path / "index")
-    collection.ingest([docs], embedder=embedder)
-    reader = collection.reader(embedder)
     passages = [p for p in reader.store.passages() if not p.text.startswith(("规定", "通知"))]
     ids = [p.passage_id for p in passages]
     texts = [p.text for p in passages]
@@ -242,11 +248,7 @@ def test_unseen_question_words_are_embedded_beside_the_query(tmp_path: Path) -> 
     from qa.retrieval import WordMatcher
     from qa.retrieval.words import MAX_EMBEDDED_QUESTION_WORDS
 
-    docs = _write_docs(tmp_path / "docs", {"a.txt": "规定\n\n工资应当按月支付。"})
-    embedder = _SynonymEmbedder()
-    collection = Collection(tmp_path / "index")
-    collection.ingest([docs], embedder=embedder)
-    reader = collection.reader(embedder)
+    embedder, reader = _synonym_reader(tmp_path, {"a.txt": "规定\n\n工资应当按月支付。"})
     passage = next(p for p in reader.store.passages() if p.text.startswith("工资"))
     matcher = WordMatcher(reader)
     embedder.words_embedded.clear()
@@ -290,8 +292,6 @@ def test_soft_coverage_is_the_same_when_its_cache_starts_again(
 def test_a_failed_word_embedding_is_not_kept_and_the_search_goes_on(tmp_path: Path) -> None:
     from qa.retrieval import WordMatcher
 
-    docs = _write_docs(tmp_path / "docs", {"a.txt": "规定\n\n工资应当按月支付。"})
-
     class Failing(_SynonymEmbedder):
         fail = False
 
@@ -300,11 +300,9 @@ def test_a_failed_word_embedding_is_not_kept_and_the_search_goes_on(tmp_path: Pa
                 raise RuntimeError("model gone")
             return super().embed_words(words)
 
-    embedder = Failing()
-    collection = Collection(tmp_path / "index")
-    collection.ingest([docs], embedder=embedder)
+    embedder, reader = _synonym_reader(tmp_path, {"a.txt": "规定\n\n工资应当按月支付。"}, Failing())
+    assert isinstance(embedder, Failing)
     embedder.fail = True  # at query time
-    reader = collection.reader(embedder)
     passage = next(p for p in reader.store.passages() if p.text.startswith("工资"))
     matcher = WordMatcher(reader)
     matcher.prepare(["薪水"])
@@ -324,11 +322,7 @@ def test_a_collection_without_word_vectors_ranks_with_the_ranker_trained_so(
 ) -> None:
     from qa.retrieval.ranker import shipped_ranker
 
-    docs = _write_docs(tmp_path / "docs", {"a.txt": "规定\n\n工资应当按月支付。"})
-    embedder = _SynonymEmbedder()
-    collection = Collection(tmp_path / "index")
-    collection.ingest([docs], embedder=embedder)
-    reader = collection.reader(embedder)
+    embedder, reader = _synonym_reader(tmp_path, {"a.txt": "规定\n\n工资应当按月支付。"})
     with_words = HybridRetriever(reader)
     assert with_words.ranker is shipped_ranker(words=True) and with_words.ranker is not None
     reader.words = None  # as a collection built before word vectors
@@ -343,11 +337,7 @@ def test_a_collection_without_word_vectors_ranks_with_the_ranker_trained_so(
 
 
 def test_rank_fusion_without_the_ranker_embeds_no_question_words(tmp_path: Path) -> None:
-    docs = _write_docs(tmp_path / "docs", {"a.txt": "规定\n\n工资应当按月支付。"})
-    embedder = _SynonymEmbedder()
-    collection = Collection(tmp_path / "index")
-    collection.ingest([docs], embedder=embedder)
-    reader = collection.reader(embedder)
+    embedder, reader = _synonym_reader(tmp_path, {"a.txt": "规定\n\n工资应当按月支付。"})
     embedder.words_embedded.clear()
     assert HybridRetriever(reader, RetrievalSettings(fusion="rrf")).search("薪水怎么发", top_k=3)
     assert embedder.words_embedded == []

@@ -54,10 +54,11 @@ class WordMatcher:
         self._lock = threading.Lock()
         self._embedded: dict[str, np.ndarray] = {}  # question words the collection never saw
         self._pending: dict[str, Future[dict[str, np.ndarray]]] = {}  # ... being embedded
+        self._generation = 0  # how many times the cache started (a query compares)
         self._clear()
 
     def _clear(self) -> None:
-        self._generation = getattr(self, "_generation", 0) + 1
+        self._generation += 1
         dimension = self.reader.embedder.dimension
         self._matrix = np.zeros((1024, dimension), dtype=np.float16)  # rows in use: _count
         self._count = 0
