@@ -182,6 +182,34 @@ def test_bm25_files_say_their_postings_are_in_order_and_older_ones_are_checked(
     loaded = BM25Index.load(older)
     assert loaded._postings_sorted()
     assert loaded.search(tokenize("工会"), 3) == index.search(tokenize("工会"), 3)
+    # ... and its passages' terms, which it does not hold in passage order, are found
+    assert loaded.passage_terms([9, 2]) == index.passage_terms([9, 2])
+
+
+def test_bm25_gives_each_passage_its_terms_as_indexed(tmp_path: Path) -> None:
+    """Soft coverage reads a passage's words from the postings instead of
+    tokenising it again: the same words, after additions, removals, a save and a
+    load, whatever order the ids come in; unknown ids are left out."""
+    texts = {7: "全国总工会召开会议", 3: "职工之家建设", 12: "工会干部培训", 5: "工会会员大会"}
+    index = BM25Index()
+    index.add(list(texts), [tokenize(t) for t in texts.values()])
+
+    def expected(*ids: int) -> dict[int, list[str]]:
+        return {i: sorted(set(tokenize(texts[i]))) for i in ids}
+
+    def found(bm25: BM25Index, *ids: int) -> dict[int, list[str]]:
+        return {i: sorted(terms) for i, terms in bm25.passage_terms(ids).items()}
+
+    assert found(index, 12, 7, 99, 3) == expected(12, 7, 3)
+    texts[3] = "职工疗休养安排"
+    index.add([3], [tokenize(texts[3])])  # replaced
+    index.remove([7])
+    assert found(index, 3, 7, 5) == expected(3, 5)
+    index.save(tmp_path / "bm25")
+    loaded = BM25Index.load(tmp_path / "bm25")
+    assert loaded._passage_order is not None  # read from the file, not rebuilt
+    assert found(loaded, 5, 12, 3) == expected(5, 12, 3)
+    assert loaded.passage_terms([]) == {} and BM25Index().passage_terms([1]) == {}
 
 
 def test_a_snapshot_reads_its_passage_and_word_vectors_ahead_and_not_its_sentence_vectors(

@@ -218,16 +218,20 @@ def test_both_backends_hold_the_same_word_vectors(both: tuple[QA, QA]) -> None:
     order = {int(k): n for n, k in enumerate(local_vectors[0])}
     matched = local_vectors[1][[order[int(k)] for k in found]]
     assert np.allclose(matched, vectors, atol=1e-3)  # 16-bit floats in FAISS, 32 in pgvector
-    soft = []
+    soft, terms = [], []
     for reader in readers:
         ids = {(p.doc_id, p.passage_index): p.passage_id for p in reader.store.passages()}
         chosen = [ids[(p.doc_id, p.passage_index)] for p in passages]
-        coverage = WordMatcher(reader).soft_coverage(
-            ["职工", "薪资"], chosen, [p.text for p in passages]
-        )
+        coverage = WordMatcher(reader).soft_coverage(["职工", "薪资"], chosen)
         assert coverage is not None
         soft.append(coverage)
+        # the words soft coverage reads for each passage: those BM25 indexed
+        held = reader.sparse.passage_terms([*chosen, 10**9])
+        terms.append([sorted(held[i]) for i in chosen])
+        assert 10**9 not in held
     assert np.allclose(soft[0], soft[1], atol=1e-6)
+    assert terms[0] == terms[1] and all(terms[0])
+    assert set(terms[0][0]) >= set(tokenize(passages[0].text))
     for reader in readers:  # nothing asked, nothing found, on both
         assert reader.words is not None
         assert reader.words.present([]).tolist() == []

@@ -18,7 +18,12 @@ from qa import QA
 from qa.abstention import QUERY_FEATURES, query_features, question_terms
 from qa.evaluation import load_questions, part_of
 from qa.retrieval import HybridRetriever, Lexicon, RetrievalSettings
-from qa.retrieval.features import FEATURES, CandidateLists, candidate_features
+from qa.retrieval.features import (
+    FEATURES,
+    CandidateLists,
+    candidate_features,
+    with_soft_coverage,
+)
 from qa.retrieval.ranker import LinearRanker
 
 
@@ -66,6 +71,12 @@ def test_candidate_features_columns() -> None:
     assert column["sentence_rank"].tolist() == [1 / 7, 1 / 6, 0.0]
     assert column["soft_gap"].tolist() == pytest.approx([-0.2, 0.0, -0.1])
     assert column["soft_z"].tolist() == pytest.approx([-1.2247, 1.2247, 0.0], abs=1e-4)
+    # soft coverage filled in afterwards (as the retriever does) gives the same rows
+    shape = (np.array([0.9, 0.8, 0.5]), np.array([0.9, 0.95, 0.5]), np.array([0.2, 1.0, 0.6]))
+    rest = (np.array([False, False, True]), np.array([100, 200, 20]))
+    without = candidate_features(ids, lists, *shape, *rest, np.zeros(3))
+    assert not np.allclose(without, features)
+    assert np.allclose(with_soft_coverage(without, np.array([0.7, 0.9, 0.8])), features)
 
 
 def test_no_candidates_give_an_empty_matrix() -> None:
@@ -104,6 +115,16 @@ def test_bm25_term_matches_and_weighted_search() -> None:
     expanded = dict(index.search_weighted({"工资": 1.0, "薪资": 0.3}, 5))
     assert expanded[12] > plain[12] and expanded[11] == pytest.approx(plain[11])
     assert index.search(["工资", "工资"], 5) == index.search_weighted({"工资": 2.0}, 5)
+
+
+def test_bm25_breaks_ties_by_passage_id_as_postgresql_does() -> None:
+    """Equal scores (the same words in passages of the same length) are common; in
+    id order, a rank feature is the same on both backends and from run to run."""
+    index = BM25Index()
+    index.add([30, 5, 20, 10], [["工会", "职工"], ["工会", "职工"], ["工会"], ["工会", "职工"]])
+    found = index.search(["职工"], 3)
+    assert [i for i, _ in found] == [5, 10, 30]
+    assert len({score for _, score in found}) == 1
 
 
 def test_lexicon_indexes_titles_and_authors_once(sample_collection: Path) -> None:
@@ -227,20 +248,20 @@ def test_soft_coverage_meets_a_question_word_with_its_equivalent(tmp_path: Path)
     texts = [p.text for p in passages]
     matcher = WordMatcher(reader)
     embedder.words_embedded.clear()
-    soft = matcher.soft_coverage(["薪水"], ids, texts)
+    soft = matcher.soft_coverage(["薪水"], ids)
     assert soft is not None
     wage = texts.index("工资应当按月支付。")
     assert soft[wage] == pytest.approx(1.0, abs=1e-3)  # "薪水" meets "工资" fully
     assert soft[1 - wage] < 0.5
     # a question word the collection never saw is embedded with the question, once
     assert embedder.words_embedded == ["薪水"]
-    again = matcher.soft_coverage(["薪水", "北京"], ids, texts)
+    again = matcher.soft_coverage(["薪水", "北京"], ids)
     assert again is not None and embedder.words_embedded == ["薪水"]
     assert again[1 - wage] > soft[1 - wage]  # "北京" is held by the other passage
     # no question word, or no word vectors in the collection: no soft coverage
-    assert matcher.soft_coverage([], ids, texts) is None
+    assert matcher.soft_coverage([], ids) is None
     reader.words = None
-    assert WordMatcher(reader).soft_coverage(["薪水"], ids, texts) is None
+    assert WordMatcher(reader).soft_coverage(["薪水"], ids) is None
     reader.close()
 
 
@@ -253,14 +274,14 @@ def test_unseen_question_words_are_embedded_beside_the_query(tmp_path: Path) -> 
     matcher = WordMatcher(reader)
     embedder.words_embedded.clear()
     matcher.prepare(["薪水", "工资"])  # "工资" has a stored vector: not embedded
-    soft = matcher.soft_coverage(["薪水", "工资"], [passage.passage_id], [passage.text])
+    soft = matcher.soft_coverage(["薪水", "工资"], [passage.passage_id])
     assert soft is not None and soft[0] == pytest.approx(1.0, abs=1e-3)
     assert embedder.words_embedded == ["薪水"]  # once, by prepare's thread
     # at most MAX_EMBEDDED_QUESTION_WORDS unseen words, the same ones whatever came before
     many = [f"生词{n}" for n in range(MAX_EMBEDDED_QUESTION_WORDS + 3)]
-    matcher.soft_coverage(many[3:], [passage.passage_id], [passage.text])
+    matcher.soft_coverage(many[3:], [passage.passage_id])
     embedder.words_embedded.clear()
-    matcher.soft_coverage(many, [passage.passage_id], [passage.text])
+    matcher.soft_coverage(many, [passage.passage_id])
     used = sorted(many)[:MAX_EMBEDDED_QUESTION_WORDS]
     assert set(embedder.words_embedded) == set(used) - set(
         sorted(many[3:])[:MAX_EMBEDDED_QUESTION_WORDS]
@@ -276,13 +297,13 @@ def test_soft_coverage_is_the_same_when_its_cache_starts_again(
 
     reader = Collection(sample_collection).reader(HashEmbedder())
     passages = reader.store.passages()[:60]
-    ids, texts = [p.passage_id for p in passages], [p.text for p in passages]
+    ids = [p.passage_id for p in passages]
     question = ["职工", "权益", "工会"]
-    expected = WordMatcher(reader).soft_coverage(question, ids, texts)
+    expected = WordMatcher(reader).soft_coverage(question, ids)
     monkeypatch.setattr(words_module, "MAX_CACHED_WORDS", 50)  # cleared by every query
     small = WordMatcher(reader)
     for _ in range(3):
-        again = small.soft_coverage(question, ids, texts)
+        again = small.soft_coverage(question, ids)
         assert again is not None and expected is not None
         assert np.allclose(again, expected)
     assert small._generation >= 3  # the cache did start again, query after query
@@ -306,12 +327,12 @@ def test_a_failed_word_embedding_is_not_kept_and_the_search_goes_on(tmp_path: Pa
     passage = next(p for p in reader.store.passages() if p.text.startswith("工资"))
     matcher = WordMatcher(reader)
     matcher.prepare(["薪水"])
-    soft = matcher.soft_coverage(["薪水", "工资"], [passage.passage_id], [passage.text])
+    soft = matcher.soft_coverage(["薪水", "工资"], [passage.passage_id])
     assert soft is not None  # "工资" alone: the unseen word is left out
     embedder.fail = False
     embedder.words_embedded.clear()
     matcher.prepare(["薪水"])  # tried again, not the failed future
-    again = matcher.soft_coverage(["薪水"], [passage.passage_id], [passage.text])
+    again = matcher.soft_coverage(["薪水"], [passage.passage_id])
     assert again is not None and again[0] == pytest.approx(1.0, abs=1e-3)
     assert embedder.words_embedded == ["薪水"]
     reader.close()
@@ -357,9 +378,9 @@ def test_soft_coverage_is_computed_for_the_first_candidates_only(
     asked: list[list[int]] = []
     compute = retriever.words.soft_coverage
 
-    def spy(words: Sequence[str], ids: Sequence[int], texts: Sequence[str]) -> np.ndarray | None:
+    def spy(words: Sequence[str], ids: Sequence[int]) -> np.ndarray | None:
         asked.append(list(ids))
-        return compute(words, ids, texts)
+        return compute(words, ids)
 
     monkeypatch.setattr(retriever.words, "soft_coverage", spy)
     found = retriever.candidates("职工的合法权益怎么维护")

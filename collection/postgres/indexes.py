@@ -427,6 +427,20 @@ class PostgresTermIndex:
         )
         return [int(row[0]) for row in rows]
 
+    def passage_terms(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        """The distinct terms indexed for each of ``ids`` (unknown ids left out; in
+        no particular order): one read through the postings' passage index."""
+        if not len(ids):
+            return {}
+        rows = self.database.rows(
+            "SELECT passage_id, term FROM bm25_postings WHERE passage_id = ANY(%s)",
+            ([int(i) for i in ids],),
+        )
+        found: dict[int, list[str]] = {}
+        for passage, term in rows:
+            found.setdefault(int(passage), []).append(term)
+        return found
+
     def passage_ids(self) -> set[int]:
         return {int(row[0]) for row in self.database.rows("SELECT passage_id FROM bm25_passages")}
 

@@ -122,7 +122,23 @@ def candidate_features(
         "sentence_rank": _rank_feature([i for i, _ in lists.sentence], ids),
         "sentence_z": sentence_z,
         "sentence_top_gap": sentence_cosines - float(sentence_cosines.max()),
+        **_soft_columns(soft),
+    }
+    return np.column_stack([columns[name] for name in FEATURES])
+
+
+def _soft_columns(soft: np.ndarray) -> dict[str, np.ndarray]:
+    return {
         "soft_z": (soft - float(soft.mean())) / (float(soft.std()) or 1.0),
         "soft_gap": soft - float(soft.max()),
     }
-    return np.column_stack([columns[name] for name in FEATURES])
+
+
+def with_soft_coverage(features: np.ndarray, soft: np.ndarray) -> np.ndarray:
+    """``features`` (from :func:`candidate_features`) with their soft coverage
+    columns computed from ``soft`` (aligned with the rows): the retriever knows
+    soft coverage only after ranking the candidates without it."""
+    filled = features.copy()
+    for name, column in _soft_columns(soft).items():
+        filled[:, FEATURES.index(name)] = column
+    return filled

@@ -19,7 +19,7 @@ from embeddings.sparse import tokenize
 from .background import Background
 from .candidates import author_matches, exact_matches, title_matches
 from .dedup import deduplicate, mmr
-from .features import CandidateLists, candidate_features
+from .features import CandidateLists, candidate_features, with_soft_coverage
 from .fusion import convex_fusion, reciprocal_rank_fusion
 from .lexical import passage_coverage, query_idf
 from .lexicon import Lexicon
@@ -108,27 +108,26 @@ class HybridRetriever:
         sentence_cosines = np.array(
             [max(best.get(i, -1.0), float(c)) for i, c in zip(ids, cosines, strict=True)]
         )
-        shape = (cosines, sentence_cosines, coverage, heading, lengths)
-        features = candidate_features(ids, lists, *shape, np.zeros(len(ids)))
-        soft = self._soft_coverage(features, ids, texts, tokens)
+        features = candidate_features(
+            ids, lists, cosines, sentence_cosines, coverage, heading, lengths, np.zeros(len(ids))
+        )
+        soft = self._soft_coverage(features, ids, tokens)
         if soft is None:
             return ids, features
-        return ids, candidate_features(ids, lists, *shape, soft)
+        return ids, with_soft_coverage(features, soft)
 
     def _soft_coverage(
-        self, features: np.ndarray, ids: list[int], texts: list[str], tokens: list[str]
+        self, features: np.ndarray, ids: list[int], tokens: list[str]
     ) -> np.ndarray | None:
         """Soft coverage of the SOFT_CANDIDATES candidates the ranker without it
         puts first; the others get the lowest of those (they rank below anyway).
         Every candidate would cost ~40 ms a query at 81k passages, most of it
-        tokenising passages met for the first time (bench/scale.py)."""
+        reading the words of passages met for the first time (bench/scale.py)."""
         first = shipped_ranker(words=False)
         if not self.words.available or first is None:
             return None
         chosen = sorted(np.argsort(-first.score(features), kind="stable")[:SOFT_CANDIDATES])
-        values = self.words.soft_coverage(
-            tokens, [ids[i] for i in chosen], [texts[i] for i in chosen]
-        )
+        values = self.words.soft_coverage(tokens, [ids[i] for i in chosen])
         if values is None:
             return None
         soft = np.full(len(ids), float(values.min()))

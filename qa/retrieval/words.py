@@ -7,9 +7,11 @@ nothing in a text that says "产业工人", "工资"; and a passage vector avera
 question scores the best cosine between its vector and the vector of a word of
 the passage (``Embedder.embed_words``, stored per collection at ingest:
 ``CollectionReader.word_vectors``), and a passage scores the mean over the
-question's words, weighted by their IDF among the candidates. Measured as the
-``soft`` row of bench/signal_trials.py and shipped as two ranker features
-(docs/DECISIONS.md).
+question's words, weighted by their IDF among the candidates. A passage's
+words are those BM25 indexed for it (its text, title, author and section
+title), read back from the postings (``TermIndex.passage_terms``): a query
+never tokenises a passage again. Measured as the ``soft`` row of
+bench/signal_trials.py and shipped as two ranker features (docs/DECISIONS.md).
 
 A :class:`WordMatcher` is built once per snapshot (the facade keeps it with
 the snapshot). It caches, within a bound, the vectors of the words it has met
@@ -28,7 +30,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 
 from collection.collection import CollectionReader
-from embeddings.sparse import tokenize
 
 logger = logging.getLogger(__name__)
 
@@ -72,33 +73,31 @@ class WordMatcher:
         has none until its next ingest)."""
         return self.reader.words is not None
 
-    def soft_coverage(
-        self, question_words: Sequence[str], ids: Sequence[int], texts: Sequence[str]
-    ) -> np.ndarray | None:
-        """Per candidate (``texts`` aligned with ``ids``): the IDF-weighted mean over
-        the question's words of the best cosine with a word of the passage; None
-        when the collection has no word vectors or the question no word."""
+    def soft_coverage(self, question_words: Sequence[str], ids: Sequence[int]) -> np.ndarray | None:
+        """Per candidate of ``ids``: the IDF-weighted mean over the question's words
+        of the best cosine with a word of the passage (the words BM25 indexed for
+        it: its text, title, author and section title); None when the collection
+        has no word vectors or the question no word."""
         asked = sorted(set(question_words))
         if not self.available or not ids or not asked:
             return None
-        # Tokenising and reading vectors happen outside the lock (a database read
-        # on PostgreSQL); the lock guards the cache's bookkeeping. Should another
+        # Reading words and vectors happens outside the lock (a database read on
+        # PostgreSQL); the lock guards the cache's bookkeeping. Should another
         # query start the cache again meanwhile, this one starts again too.
         for _ in range(3):
             with self._lock:
                 if self._count > MAX_CACHED_WORDS:
                     self._clear()
                 generation = self._generation
-                new = [
-                    (i, t) for i, t in zip(ids, texts, strict=True) if i not in self._passage_rows
-                ]
-            words_of = {passage: sorted(set(tokenize(text))) for passage, text in new}
+                new = [i for i in ids if i not in self._passage_rows]
+            words_of = self.reader.sparse.passage_terms(new) if new else {}
             self._fetch(sorted(set(asked).union(*words_of.values())))
             with self._lock:
                 if self._generation != generation:
                     continue
-                for passage, words in words_of.items():
-                    numbers = sorted(self._row[w] for w in words if w in self._row)
+                for passage in new:
+                    row = self._row
+                    numbers = sorted(row[w] for w in words_of.get(passage, ()) if w in row)
                     self._passage_rows[passage] = np.array(numbers, dtype=np.int64)
                 passage_rows = [self._passage_rows[i] for i in ids]
                 question_rows = {w: self._row[w] for w in asked if w in self._row}
@@ -112,20 +111,21 @@ class WordMatcher:
         asked = [w for w in asked if w in vectors]
         if not asked:
             return None
-        union = np.unique(np.concatenate([*passage_rows, np.zeros(0, dtype=np.int64)]))
-        if not len(union):
+        # Every candidate's word rows end to end, each word's cosines computed once.
+        every = np.concatenate([*passage_rows, np.zeros(0, dtype=np.int64)])
+        if not len(every):
             return np.zeros(len(ids))
+        union, where = np.unique(every, return_inverse=True)
         cosines = np.stack([vectors[w] for w in asked]) @ matrix[union].astype(np.float32).T
-        # IDF among the candidates: how many hold the question's word itself
-        asked_rows = np.array([question_rows.get(w, -1) for w in asked])
-        held = np.zeros(len(asked))
+        sizes = np.array([len(rows) for rows in passage_rows])
+        starts = (np.cumsum(sizes) - sizes)[sizes > 0]
         scores = np.zeros((len(ids), len(asked)))
-        for number, rows in enumerate(passage_rows):
-            if len(rows):
-                scores[number] = cosines[:, np.searchsorted(union, rows)].max(axis=1)
-                # rows are sorted: a binary search each (np.isin sorts every time)
-                places = np.minimum(np.searchsorted(rows, asked_rows), len(rows) - 1)
-                held += rows[places] == asked_rows
+        # the best per passage: a maximum over each passage's stretch of columns
+        scores[sizes > 0] = np.maximum.reduceat(cosines[:, where], starts, axis=1).T
+        # IDF among the candidates: how many hold the question's word itself (a
+        # passage's rows are distinct, so counting the rows equal to it counts them)
+        asked_rows = np.array([question_rows.get(w, -1) for w in asked])
+        held = (every[:, None] == asked_rows[None, :]).sum(axis=0)
         weights = np.maximum(np.log((len(ids) + 1) / (held + 0.5)), 0.01)
         return np.asarray(scores @ weights / weights.sum())
 
@@ -198,8 +198,8 @@ class WordMatcher:
             grown = np.zeros((max(size, self._count + len(new)), self._matrix.shape[1]), np.float16)
             grown[: self._count] = self._matrix[: self._count]
             self._matrix = grown
-        for offset, word in enumerate(new):
-            self._matrix[self._count + offset] = stored[word]
-            self._row[word] = self._count + offset
+        if new:
+            self._matrix[self._count : self._count + len(new)] = np.stack([stored[w] for w in new])
+            self._row.update(zip(new, range(self._count, self._count + len(new)), strict=True))
         self._count += len(new)
         self._absent.update(w for w in words if w not in stored)
