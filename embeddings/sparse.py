@@ -290,9 +290,11 @@ class BM25Index:
         if top_k <= 0:
             return []
         best = np.argpartition(-accumulated, top_k - 1)[:top_k]
-        # by score, then by passage id (as the PostgreSQL index orders them): equal
-        # scores are common (the same words in passages of the same length)
-        best = best[np.lexsort((self.ids[best], -accumulated[best]))]
+        # By score, then by passage id, as the PostgreSQL index orders them: equal
+        # scores are common (the same words in passages of the same length), so
+        # every passage tied with the last one kept competes for its place.
+        tied = np.flatnonzero(accumulated >= accumulated[best].min())
+        best = tied[np.lexsort((self.ids[tied], -accumulated[tied]))][:top_k]
         return [(int(self.ids[row]), float(accumulated[row])) for row in best]
 
     def term_matches(self, tokens: Sequence[str], ids: Sequence[int]) -> np.ndarray:

@@ -125,6 +125,10 @@ def test_bm25_breaks_ties_by_passage_id_as_postgresql_does() -> None:
     found = index.search(["职工"], 3)
     assert [i for i, _ in found] == [5, 10, 30]
     assert len({score for _, score in found}) == 1
+    # more passages tied than asked for: the lowest ids, whatever order they came in
+    many = BM25Index()
+    many.add(list(range(100, 0, -1)), [["工会", "职工"]] * 100)
+    assert [i for i, _ in many.search(["职工"], 5)] == [1, 2, 3, 4, 5]
 
 
 def test_lexicon_indexes_titles_and_authors_once(sample_collection: Path) -> None:

@@ -121,8 +121,9 @@ class HybridRetriever:
     ) -> np.ndarray | None:
         """Soft coverage of the SOFT_CANDIDATES candidates the ranker without it
         puts first; the others get the lowest of those (they rank below anyway).
-        Every candidate would cost ~40 ms a query at 81k passages, most of it
-        reading the words of passages met for the first time (bench/scale.py)."""
+        Computed for every candidate (~120 a query) it cost ~40 ms a query at 81k
+        passages, when passages were still tokenised per query (docs/DECISIONS.md,
+        "Soft coverage")."""
         first = shipped_ranker(words=False)
         if not self.words.available or first is None:
             return None

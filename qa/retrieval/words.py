@@ -11,7 +11,9 @@ question's words, weighted by their IDF among the candidates. A passage's
 words are those BM25 indexed for it (its text, title, author and section
 title), read back from the postings (``TermIndex.passage_terms``): a query
 never tokenises a passage again. Measured as the ``soft`` row of
-bench/signal_trials.py and shipped as two ranker features (docs/DECISIONS.md).
+bench/signal_trials.py (over the passage's text alone) and shipped as two
+ranker features, the words from the postings measured end to end
+(docs/DECISIONS.md, "Soft coverage").
 
 A :class:`WordMatcher` is built once per snapshot (the facade keeps it with
 the snapshot). It caches, within a bound, the vectors of the words it has met
