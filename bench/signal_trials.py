@@ -20,6 +20,20 @@ every set and part. Extras:
   its gap to the query's best. It lets "蓝领" meet "产业工人" and "薪水" meet
   "工资", which BM25 cannot and a 200-character passage vector blurs.
 
+Tried on 2026-12-07 (docs/DECISIONS.md, "Signals tried on 2026-12-07"), none kept:
+
+* ``clause`` — the best cosine of one clause of the passage (cut after
+  ，；：、 and sentence ends; single clauses and neighbouring pairs of at
+  least six characters, each embedded as a passage): a finer grain than the
+  shipped sentence vectors;
+* ``stripped`` — the cosine with the question embedded without its
+  interrogative words (为什么, 如何, 哪些, 吗, ？…), closer to a statement;
+* ``sentcov`` — the best IDF-weighted share of the question's words that one
+  sentence of the passage holds;
+* ``sentsoft`` — soft coverage (as ``soft``) of the passage's best sentence;
+* ``context`` — the best cosine of the passages just before and after it in
+  its document.
+
 Abstention: the query-level features of qa/abstention.py, all of them and
 without each group added since 2026-12-01 — the two that say how far the best
 passage and the best sentence stand above the query's cosines with the whole
@@ -28,14 +42,21 @@ word no top result holds, the share of its characters the best one holds) —
 fitted as
 bench/abstention.py fits the shipped model (threshold: false abstentions ≤ 5%
 on every tune part); printed as refused / wrongly refused per set and part.
+With ``--added``, also with soft coverage as question-level signals (the best
+soft coverage of a top-three result, and the most informative question word
+that no word of the top three comes near: its relative IDF x (1 - its best
+cosine)).
 
     .venv/bin/python bench/signal_trials.py [--embedder e5] [--sets samples,laws,cmrc]
-        [--extras prf,doc,centroid,prf+doc,sae,soft]
+        [--extras prf,doc,centroid,prf+doc,sae,soft,clause,stripped,sentcov,sentsoft,context]
+        [--added]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,6 +101,7 @@ class Pool:
     documents: list[str]
     question: str
     texts: list[str]  # the candidates' passage texts
+    neighbours: np.ndarray | None = None  # best cosine of the passages before and after
 
 
 @dataclass
@@ -89,6 +111,8 @@ class QueryRow:
     answerable: bool
     results: list[SearchResult]  # the top five
     features: np.ndarray  # qa.abstention.QUERY_FEATURES
+    question: str = ""
+    weights: dict[str, float] | None = None  # the question's words and their IDF
 
 
 def _z(values: np.ndarray) -> np.ndarray:
@@ -182,7 +206,128 @@ def _soft(pool: Pool) -> np.ndarray:
     return np.column_stack([_z(soft), soft - soft.max()])
 
 
+_CLAUSE_BREAK = re.compile(r"(?<=[，；：、。！？!?;:,])")
+_UNITS: dict[str, list[str]] = {}  # passage text -> its clauses and pairs of clauses
+_UNIT_VECTORS: dict[str, np.ndarray] = {}  # clause -> its e5 vector ("passage: ")
+
+
+def _units_of(text: str) -> list[str]:
+    """The passage's clauses (cut after ，；：、 and sentence ends) and each pair of
+    neighbouring clauses, those of at least six characters."""
+    if text not in _UNITS:
+        clauses = [c.strip() for c in _CLAUSE_BREAK.split(text) if c.strip()]
+        pairs = [a + b for a, b in itertools.pairwise(clauses)]
+        _UNITS[text] = sorted({u for u in clauses + pairs if len(u) >= 6})
+    return _UNITS[text]
+
+
+def _embed_units(pools: dict[tuple[str, str], list[Pool | None]]) -> None:
+    from embeddings import get_embedder
+
+    texts = {t for rows in pools.values() for r in rows if r for t in r.texts}
+    units = sorted({u for text in texts for u in _units_of(text)} - set(_UNIT_VECTORS))
+    embedder = get_embedder("e5")
+    for start in range(0, len(units), 256):
+        chunk = units[start : start + 256]
+        vectors = embedder.embed_documents(chunk).astype(np.float32)
+        _UNIT_VECTORS.update(zip(chunk, vectors, strict=True))
+    print(f"# {len(units)} clauses embedded", file=sys.stderr)
+
+
+def _clause(pool: Pool) -> np.ndarray:
+    best: list[float] = []
+    for text in pool.texts:
+        units = _units_of(text)
+        best.append(
+            float((np.stack([_UNIT_VECTORS[u] for u in units]) @ pool.query).max())
+            if units
+            else float(pool.vectors[len(best)] @ pool.query)
+        )
+    clause = np.array(best)
+    return np.column_stack([_z(clause), clause - clause.max()])
+
+
+_ASKING = re.compile(
+    r"(为什么|为何|怎么样|怎么|怎样|如何|什么样|什么|哪几|哪些|哪个|哪里|哪|多少|几|是否|能不能|可不可以|吗|呢|？|\?)"
+)
+_STRIPPED: dict[str, np.ndarray] = {}
+
+
+def _stripped(pool: Pool) -> np.ndarray:
+    """Cosine with the question embedded without its interrogative words, as a statement."""
+    if pool.question not in _STRIPPED:
+        from embeddings import get_embedder
+
+        statement = _ASKING.sub("", pool.question) or pool.question
+        _STRIPPED[pool.question] = get_embedder("e5").embed_query(statement).astype(np.float32)
+    return _z(pool.vectors @ _STRIPPED[pool.question])
+
+
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
+
+
+def _sentences_of(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text) if s.strip()] or [text]
+
+
+def _sentence_coverage(pool: Pool) -> np.ndarray:
+    """The best IDF-weighted share of the question's words one sentence of the
+    passage holds (IDF among the candidates)."""
+    asked = _words_of(pool.question)
+    if not asked:
+        return np.zeros((len(pool.texts), 2))
+    held = [set(_words_of(text)) for text in pool.texts]
+    idf = np.array(
+        [max(np.log((len(held) + 1) / (sum(w in h for h in held) + 0.5)), 0.01) for w in asked]
+    )
+    best = []
+    for text in pool.texts:
+        shares = [
+            float(idf @ np.array([w in set(_words_of(s)) for w in asked]) / idf.sum())
+            for s in _sentences_of(text)
+        ]
+        best.append(max(shares))
+    values = np.array(best)
+    return np.column_stack([values, values - values.max()])
+
+
+def _sentence_soft(pool: Pool) -> np.ndarray:
+    """Soft coverage (as ``soft``) of the passage's best sentence."""
+    asked = _words_of(pool.question)
+    if not asked:
+        return np.zeros((len(pool.texts), 2))
+    held = [_words_of(text) for text in pool.texts]
+    idf = np.array(
+        [max(np.log((len(held) + 1) / (sum(w in h for h in held) + 0.5)), 0.01) for w in asked]
+    )
+    question = np.stack([_WORDS[w] for w in asked])
+    best = []
+    for text in pool.texts:
+        scores = [0.0]
+        for sentence in _sentences_of(text):
+            words = [w for w in _words_of(sentence) if w in _WORDS]
+            if words:
+                cosines = (question @ np.stack([_WORDS[w] for w in words]).T).max(axis=1)
+                scores.append(float(idf @ cosines / idf.sum()))
+        best.append(max(scores))
+    values = np.array(best)
+    return np.column_stack([_z(values), values - values.max()])
+
+
+def _context(pool: Pool) -> np.ndarray:
+    """The best cosine of the passages just before and after it in its document."""
+    assert pool.neighbours is not None
+    cosines = pool.vectors @ pool.query
+    near = np.where(pool.neighbours < -0.5, cosines, pool.neighbours)
+    return np.column_stack([_z(near), _z(np.maximum(near, cosines))])
+
+
 EXTRAS: dict[str, Callable[[Pool], np.ndarray]] = {
+    "context": _context,
+    "sentcov": _sentence_coverage,
+    "sentsoft": _sentence_soft,
+    "clause": _clause,
+    "stripped": _stripped,
     "prf": _prf,
     "doc": _doc,
     "centroid": _centroid,
@@ -199,6 +344,12 @@ def collect(
     for spec, qa in open_sets(embedder, names):
         reader = qa.reader()
         retriever = HybridRetriever(reader)
+        order = {
+            (doc, index): passage
+            for doc, index, passage in reader.store.connection.execute(  # type: ignore[attr-defined]
+                "SELECT doc_id, passage_index, passage_id FROM passages"
+            )
+        }
         for part in PARTS:
             pool_rows: list[Pool | None] = []
             query_rows: list[QueryRow] = []
@@ -210,6 +361,8 @@ def collect(
                         bool(question.gold),
                         results,
                         query_features(question.question, results, terms),
+                        question.question,
+                        terms.weights,
                     )
                 )
                 if not question.gold:
@@ -229,7 +382,16 @@ def collect(
                 vectors = reader.dense.vectors(ids).astype(np.float32)
                 position = {passage: row for row, passage in enumerate(ids)}
                 top = [position[i] for i, _ in found.lists.dense[:3] if i in position]
-                documents = {p.passage_id: p.doc_id for p in reader.store.passages(ids)}
+                stored = reader.store.passages(ids)
+                documents = {p.passage_id: p.doc_id for p in stored}
+                place = {p.passage_id: (p.doc_id, p.passage_index) for p in stored}
+                beside = []
+                for i in ids:
+                    doc, index = place.get(i, ("", -9))
+                    near = [order[k] for k in ((doc, index - 1), (doc, index + 1)) if k in order]
+                    beside.append(
+                        float((reader.dense.vectors(near) @ found.vector).max()) if near else -1.0
+                    )
                 pool_rows.append(
                     Pool(
                         features,
@@ -240,6 +402,7 @@ def collect(
                         [documents.get(i, "") for i in ids],
                         question.question,
                         [outlines.get(i, ("", 0))[0] for i in ids],
+                        np.array(beside),
                     )
                 )
             pools[(spec.name, part)] = pool_rows
@@ -281,12 +444,62 @@ def ranking_trial(pools: dict[tuple[str, str], list[Pool | None]], extras: list[
     return f"| {' + '.join(extras) or 'shipped features'} | " + " | ".join(cells) + " |"
 
 
+def _embed_query_words(queries: dict[tuple[str, str], list[QueryRow]]) -> None:
+    """Vectors of every word of the questions and of their top three results, once."""
+    from embeddings import get_embedder
+    from embeddings.base import normalise as unit
+
+    texts = {
+        t for rows in queries.values() for r in rows
+        for t in [r.question, *(x.passage.text for x in r.results[:3])]
+    }  # fmt: skip
+    words = sorted({w for text in texts for w in _words_of(text)} - set(_WORDS))
+    engine = get_embedder("e5")._model  # type: ignore[attr-defined]
+    for start in range(0, len(words), 256):
+        chunk = words[start : start + 256]
+        _WORDS.update(zip(chunk, unit(engine.query(chunk)).astype(np.float32), strict=True))
+    print(f"# {len(words)} words embedded", file=sys.stderr)
+
+
+def _soft_answerability(row: QueryRow) -> np.ndarray:
+    """Soft coverage of the top three results as question-level signals: the best
+    IDF-weighted mean of each question word's best cosine with a word of one
+    result, and the largest (relative IDF x (1 - best cosine with any word of
+    the top three)) — the most informative word nothing near it answers."""
+    weights = row.weights or {}
+    asked = [w for w in weights if w in _WORDS]
+    if not asked or not row.results:
+        return np.zeros(2)
+    idf = np.array([weights[w] for w in asked])
+    question = np.stack([_WORDS[w] for w in asked])
+    best_each = []
+    for result in row.results[:3]:
+        words = _words_of(result.passage.text)
+        if words:
+            best_each.append((question @ np.stack([_WORDS[w] for w in words]).T).max(axis=1))
+    if not best_each:
+        return np.zeros(2)
+    bests = np.stack(best_each)
+    soft_max = float((bests @ idf / idf.sum()).max())
+    missing = float((idf / idf.max() * (1.0 - bests.max(axis=0))).max())
+    return np.array([soft_max, missing])
+
+
+ADDED: dict[str, Callable[[QueryRow], np.ndarray]] = {"+ soft answerability": _soft_answerability}
+
+
 def abstention_trial(queries: dict[tuple[str, str], list[QueryRow]], label: str) -> str:
-    """Refused / wrongly refused per set and part without the features ``LEFT_OUT[label]``,
-    fitted and thresholded by bench/abstention.py's own ``fit_model``."""
-    columns = [i for i, name in enumerate(QUERY_FEATURES) if name not in LEFT_OUT[label]]
+    """Refused / wrongly refused per set and part without the features ``LEFT_OUT[label]``
+    (or with those of ``ADDED[label]``), fitted and thresholded by bench/abstention.py's
+    own ``fit_model``."""
+    columns = [i for i, name in enumerate(QUERY_FEATURES) if name not in LEFT_OUT.get(label, ())]
+
+    def features(row: QueryRow) -> np.ndarray:
+        extra = ADDED[label](row) if label in ADDED else np.zeros(0)
+        return np.concatenate([row.features[columns], extra])
+
     signals = {
-        key: Signals([(r.answerable, r.results, r.features[columns]) for r in rows])
+        key: Signals([(r.answerable, r.results, features(r)) for r in rows])
         for key, rows in queries.items()
     }
     model = fit_model([s for (_, part), s in signals.items() if part == "tune"], 0.05)
@@ -306,11 +519,16 @@ def main() -> None:
         default="prf,doc,centroid,prf+doc,sae,soft",
         help="ranking rows beside the shipped features: extras joined by +, rows by commas",
     )
+    parser.add_argument(
+        "--added", action="store_true", help="abstention rows with the ADDED signals too"
+    )
     args = parser.parse_args()
     rows = [[], *(row.split("+") for row in args.extras.split(",") if row)]
     pools, queries = collect(args.embedder, args.sets.split(","))
-    if any("soft" in row for row in rows):
+    if any("soft" in "+".join(row) for row in rows):
         _embed_words(pools)
+    if any("clause" in row for row in rows):
+        _embed_units(pools)
     header = " | ".join(f"{name} {part}" for name, part in pools)
     print(f"Ranking, R@5 / MRR@10 among the candidates\n\n| features | {header} |")
     print("|---" * (len(pools) + 1) + "|")
@@ -318,7 +536,9 @@ def main() -> None:
         print(ranking_trial(pools, extras))
     print(f"\nAbstention, refused / wrongly refused\n\n| features | {header} |")
     print("|---" * (len(queries) + 1) + "|")
-    for label in LEFT_OUT:
+    if args.added:
+        _embed_query_words(queries)
+    for label in [*LEFT_OUT, *(ADDED if args.added else ())]:
         print(abstention_trial(queries, label))
 
 
