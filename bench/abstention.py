@@ -7,10 +7,14 @@ probability threshold is the highest that keeps false abstentions on the
 answerable tune questions of every set at or under ``--max-false``. The model
 is written to qa/abstention.json under the embedder's id (``--write``). For
 comparison the best threshold rule (AbstentionSettings) is grid-searched the
-same way. Prints tune and report figures per set; the report parts are only
-printed, never used to choose.
+same way. Both are applied after the facade's own refusal of a question that
+asks for a quantity none of the top results states (qa/quantities.py;
+``--quantity-results 0`` leaves it out), so the 5% bound counts what it refuses.
+Prints tune and report figures per set; the report parts are only printed,
+never used to choose.
 
     .venv/bin/python bench/abstention.py [--embedder e5] [--sets samples,laws,cmrc] [--write]
+        [--quantity-results 3]
 """
 
 from __future__ import annotations
@@ -40,12 +44,22 @@ from qa.abstention import (  # noqa: E402
     question_terms,
 )
 from qa.evaluation import load_questions  # noqa: E402
+from qa.quantities import QUANTITY_RESULTS, quantity_unstated  # noqa: E402
 from qa.retrieval import SearchResult  # noqa: E402
 
-Rows = list[tuple[bool, list[SearchResult], np.ndarray]]
+# answerable?, the top results, QUERY_FEATURES, refused whatever the model says
+Rows = list[tuple[bool, list[SearchResult], np.ndarray, bool]]
 
 
-def collect(embedder: str, names: list[str]) -> dict[tuple[str, str], Rows]:
+def vetoed(question: str, results: list[SearchResult], top: int = QUANTITY_RESULTS) -> bool:
+    """What the facade refuses before either decider: a quantity asked for that
+    none of the ``top`` results states (qa/quantities.py); ``top`` 0: nothing."""
+    return top > 0 and quantity_unstated(question, [r.passage.text for r in results[:top]])
+
+
+def collect(
+    embedder: str, names: list[str], quantity_results: int = QUANTITY_RESULTS
+) -> dict[tuple[str, str], Rows]:
     """(set, part) -> (answerable?, top results with signals) per question."""
     rows: dict[tuple[str, str], Rows] = {}
     for spec, qa in open_sets(embedder, names):
@@ -57,7 +71,8 @@ def collect(embedder: str, names: list[str]) -> dict[tuple[str, str], Rows]:
                 results = qa.search(question.question, top_k=10).results[:5]
                 terms = question_terms(question.question, reader.sparse)
                 features = query_features(question.question, results, terms)
-                data.append((bool(question.gold), results, features))
+                veto = vetoed(question.question, results, quantity_results)
+                data.append((bool(question.gold), results, features, veto))
             rows[(name, part)] = data
     return rows
 
@@ -71,9 +86,10 @@ class Signals:
         self.exact = np.zeros(shape, dtype=bool)
         self.coverage = np.zeros(shape)
         self.dense = np.full(shape, -1.0)
-        self.gold = np.array([gold for gold, _, _ in rows], dtype=bool)
-        self.features = np.array([features for _, _, features in rows])
-        for row, (_, results, _) in enumerate(rows):
+        self.gold = np.array([gold for gold, _, _, _ in rows], dtype=bool)
+        self.features = np.array([features for _, _, features, _ in rows])
+        self.vetoed = np.array([veto for _, _, _, veto in rows], dtype=bool)
+        for row, (_, results, _, _) in enumerate(rows):
             for column, result in enumerate(results[:top_n]):
                 signals = result.signals
                 self.exact[row, column] = signals.exact
@@ -87,7 +103,7 @@ class Signals:
             yes |= self.dense >= settings.min_dense
         if settings.mixed_dense is not None:
             yes |= (self.coverage >= settings.mixed_coverage) & (self.dense >= settings.mixed_dense)
-        return np.asarray(yes.any(axis=1))
+        return np.asarray(yes.any(axis=1)) & ~self.vetoed
 
 
 def score(signals: Signals, settings: AbstentionSettings) -> tuple[float, float]:
@@ -110,10 +126,16 @@ def main() -> None:
     parser.add_argument(
         "--write", action="store_true", help="Store the model in qa/abstention.json."
     )
+    parser.add_argument(
+        "--quantity-results",
+        type=int,
+        default=QUANTITY_RESULTS,
+        help="How many top results a quantity asked for is looked for in (0: no such refusal; "
+        "qa/quantities.py).",
+    )
     args = parser.parse_args()
-    rows = {
-        key: Signals(data) for key, data in collect(args.embedder, args.sets.split(",")).items()
-    }
+    collected = collect(args.embedder, args.sets.split(","), args.quantity_results)
+    rows = {key: Signals(data) for key, data in collected.items()}
     tune = [key for key in rows if key[1] == "tune"]
     dense_grid = (
         [None, *np.arange(0.80, 0.97, 0.005)]
@@ -170,7 +192,8 @@ def main() -> None:
 
 def learned(model: AbstentionModel, signals: Signals) -> np.ndarray:
     """Answerable? for every question of a set, by the learned model."""
-    return np.array([model.answerable(features) for features in signals.features], dtype=bool)
+    decided = np.array([model.answerable(features) for features in signals.features], dtype=bool)
+    return decided & ~signals.vetoed
 
 
 def fit_model(sets: list[Signals], max_false: float) -> AbstentionModel:

@@ -67,7 +67,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from bench.abstention import Signals, fit_model, learned, rates  # noqa: E402
+from bench.abstention import Signals, fit_model, learned, rates, vetoed  # noqa: E402
 from bench.retrieval import open_sets  # noqa: E402
 from bench.train_ranker import pairs  # noqa: E402
 from qa.abstention import QUERY_FEATURES, query_features, question_terms  # noqa: E402
@@ -113,6 +113,7 @@ class QueryRow:
     features: np.ndarray  # qa.abstention.QUERY_FEATURES
     question: str = ""
     weights: dict[str, float] | None = None  # the question's words and their IDF
+    vetoed: bool = False  # refused before the model (bench/abstention.py ``vetoed``)
 
 
 def _z(values: np.ndarray) -> np.ndarray:
@@ -363,6 +364,7 @@ def collect(
                         query_features(question.question, results, terms),
                         question.question,
                         terms.weights,
+                        vetoed(question.question, results),
                     )
                 )
                 if not question.gold:
@@ -499,7 +501,7 @@ def abstention_trial(queries: dict[tuple[str, str], list[QueryRow]], label: str)
         return np.concatenate([row.features[columns], extra])
 
     signals = {
-        key: Signals([(r.answerable, r.results, features(r)) for r in rows])
+        key: Signals([(r.answerable, r.results, features(r), r.vetoed) for r in rows])
         for key, rows in queries.items()
     }
     model = fit_model([s for (_, part), s in signals.items() if part == "tune"], 0.05)

@@ -17,6 +17,9 @@ from .text import normalise
 from .verify import Verification
 
 NOT_FOUND = "资料中未找到与此问题直接相关的内容。"
+# A "how many" question refused because none of the nearest passages gives a
+# number (qa/quantities.py): they may well be on the topic, so say what is missing.
+QUANTITY_NOT_FOUND = NOT_FOUND + "最相关的几段资料都没有给出所问的数字。"
 
 
 def format_date(date: str | None) -> str | None:

@@ -29,10 +29,11 @@ from .abstention import (
     query_features,
     question_terms,
 )
-from .answer import NOT_FOUND, Answer, Citation, compose_extractive
+from .answer import NOT_FOUND, QUANTITY_NOT_FOUND, Answer, Citation, compose_extractive
 from .clean_first import prefer_clean
 from .followup import contextual_query
 from .llm import LLMError, LLMSettings, build_messages, chat_model, stream_answer
+from .quantities import QUANTITY_RESULTS, quantity_unstated
 from .retrieval import (
     Background,
     Filters,
@@ -189,6 +190,10 @@ class QA:
     def _answerable(self, query: str, results: list[SearchResult], snapshot: _Snapshot) -> bool:
         # From the search's own snapshot: asking for the live one again would check
         # the collection's version again (a database round trip per check).
+        # Either decider reads words and meaning; neither sees that a "how many"
+        # question meets no number at all (qa/quantities.py).
+        if quantity_unstated(query, [r.passage.text for r in results[:QUANTITY_RESULTS]]):
+            return False
         embedder_id = snapshot.reader.embedder.id
         model = None if self._abstention is not None else model_for(embedder_id)
         if model is None:
@@ -244,7 +249,9 @@ class QA:
         response = self.search(query, top_k=max(top_k, 5), filters=filters)
         results = response.results
         if not response.answerable:
-            answer = Answer(question, NOT_FOUND, [], False, mode, related=results[:3])
+            texts = [r.passage.text for r in results[:QUANTITY_RESULTS]]
+            said = QUANTITY_NOT_FOUND if results and quantity_unstated(query, texts) else NOT_FOUND
+            answer = Answer(question, said, [], False, mode, related=results[:3])
             yield AnswerUpdate(answer.text, answer)
             return
         if mode == "llm":
