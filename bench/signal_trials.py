@@ -174,10 +174,16 @@ def _words_of(text: str) -> list[str]:
 
 def _embed_words(pools: dict[tuple[str, str], list[Pool | None]]) -> None:
     """Vectors of every word of the questions and their candidates, once."""
+    _embed_words_of(
+        {t for rows in pools.values() for r in rows if r for t in [r.question, *r.texts]}
+    )
+
+
+def _embed_words_of(texts: set[str]) -> None:
+    """Vectors of every word of ``texts`` not embedded yet ("query: " prefix)."""
     from embeddings import get_embedder
     from embeddings.base import normalise as unit
 
-    texts = {t for rows in pools.values() for r in rows if r for t in [r.question, *r.texts]}
     words = sorted({w for text in texts for w in _words_of(text)} - set(_WORDS))
     engine = get_embedder("e5")._model  # type: ignore[attr-defined]
     for start in range(0, len(words), 256):
@@ -448,19 +454,10 @@ def ranking_trial(pools: dict[tuple[str, str], list[Pool | None]], extras: list[
 
 def _embed_query_words(queries: dict[tuple[str, str], list[QueryRow]]) -> None:
     """Vectors of every word of the questions and of their top three results, once."""
-    from embeddings import get_embedder
-    from embeddings.base import normalise as unit
-
-    texts = {
+    _embed_words_of({
         t for rows in queries.values() for r in rows
         for t in [r.question, *(x.passage.text for x in r.results[:3])]
-    }  # fmt: skip
-    words = sorted({w for text in texts for w in _words_of(text)} - set(_WORDS))
-    engine = get_embedder("e5")._model  # type: ignore[attr-defined]
-    for start in range(0, len(words), 256):
-        chunk = words[start : start + 256]
-        _WORDS.update(zip(chunk, unit(engine.query(chunk)).astype(np.float32), strict=True))
-    print(f"# {len(words)} words embedded", file=sys.stderr)
+    })  # fmt: skip
 
 
 def _soft_answerability(row: QueryRow) -> np.ndarray:

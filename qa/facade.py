@@ -69,6 +69,8 @@ class SearchResponse:
     query: str
     results: list[SearchResult]
     answerable: bool
+    # refused because the question asks for a quantity no top result states
+    number_missing: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -180,8 +182,12 @@ class QA:
                     results = retriever.search(query, top_k, filters, sort, diversify)
                     if sort == "relevance":
                         results = prefer_clean(results)
-                    answerable = self._answerable(query, results, snapshot)
-                return SearchResponse(query, results, answerable)
+                    # Either decider reads words and meaning; neither sees that a
+                    # "how many" question meets no number at all (qa/quantities.py).
+                    texts = [r.passage.text for r in results[:QUANTITY_RESULTS]]
+                    number_missing = bool(results) and quantity_unstated(query, texts)
+                    answerable = not number_missing and self._answerable(query, results, snapshot)
+                return SearchResponse(query, results, answerable, number_missing)
             except ConnectionLost:
                 if attempt == 2:
                     raise  # one line naming the fix, for the page and the CLI
@@ -190,10 +196,6 @@ class QA:
     def _answerable(self, query: str, results: list[SearchResult], snapshot: _Snapshot) -> bool:
         # From the search's own snapshot: asking for the live one again would check
         # the collection's version again (a database round trip per check).
-        # Either decider reads words and meaning; neither sees that a "how many"
-        # question meets no number at all (qa/quantities.py).
-        if quantity_unstated(query, [r.passage.text for r in results[:QUANTITY_RESULTS]]):
-            return False
         embedder_id = snapshot.reader.embedder.id
         model = None if self._abstention is not None else model_for(embedder_id)
         if model is None:
@@ -249,8 +251,7 @@ class QA:
         response = self.search(query, top_k=max(top_k, 5), filters=filters)
         results = response.results
         if not response.answerable:
-            texts = [r.passage.text for r in results[:QUANTITY_RESULTS]]
-            said = QUANTITY_NOT_FOUND if results and quantity_unstated(query, texts) else NOT_FOUND
+            said = QUANTITY_NOT_FOUND if response.number_missing else NOT_FOUND
             answer = Answer(question, said, [], False, mode, related=results[:3])
             yield AnswerUpdate(answer.text, answer)
             return
