@@ -13,8 +13,14 @@ asks for a quantity none of the top results states (qa/quantities.py;
 Prints tune and report figures per set; the report parts are only printed,
 never used to choose.
 
+``--left-out K`` adds the realistic kind of out-of-collection question in
+numbers: each set's documents are dealt into K folds, a collection is built
+without each fold, and every question whose gold span only the left-out
+documents hold is asked of it, as a question the collection cannot answer
+(rows "SET-left-out"). ``--fit-left-out`` also fits on their tune parts.
+
     .venv/bin/python bench/abstention.py [--embedder e5] [--sets samples,laws,cmrc] [--write]
-        [--quantity-results 3]
+        [--quantity-results 3] [--left-out 5 [--fit-left-out]]
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import datetime
 import itertools
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -33,9 +40,9 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from bench.retrieval import open_sets  # noqa: E402
+from bench.retrieval import SETS, build, open_sets  # noqa: E402
 from embeddings import get_embedder  # noqa: E402
-from qa import AbstentionSettings  # noqa: E402
+from qa import QA, AbstentionSettings  # noqa: E402
 from qa.abstention import (  # noqa: E402
     MODEL_PATH,
     QUERY_FEATURES,
@@ -43,9 +50,10 @@ from qa.abstention import (  # noqa: E402
     query_features,
     question_terms,
 )
-from qa.evaluation import load_questions  # noqa: E402
+from qa.evaluation import Question, load_questions  # noqa: E402
 from qa.quantities import QUANTITY_RESULTS, quantity_unstated  # noqa: E402
 from qa.retrieval import SearchResult  # noqa: E402
+from qa.text import normalise  # noqa: E402
 
 # answerable?, the top results, QUERY_FEATURES, refused whatever the model says
 Rows = list[tuple[bool, list[SearchResult], np.ndarray, bool]]
@@ -63,17 +71,77 @@ def collect(
     """(set, part) -> (answerable?, top results with signals) per question."""
     rows: dict[tuple[str, str], Rows] = {}
     for spec, qa in open_sets(embedder, names):
-        name = spec.name
         for part in ("tune", "report"):
-            reader = qa.reader()
-            data: Rows = []
-            for question in load_questions(spec.questions, part):
-                results = qa.search(question.question, top_k=10).results[:5]
-                terms = question_terms(question.question, reader.sparse)
-                features = query_features(question.question, results, terms)
-                veto = vetoed(question.question, results, quantity_results)
-                data.append((bool(question.gold), results, features, veto))
-            rows[(name, part)] = data
+            questions = load_questions(spec.questions, part)
+            rows[(spec.name, part)] = ask(qa, questions, quantity_results)
+    return rows
+
+
+def ask(qa: QA, questions: list[Question], quantity_results: int) -> Rows:
+    """One row per question: answerable?, its top five results, their signals."""
+    reader = qa.reader()
+    data: Rows = []
+    for question in questions:
+        results = qa.search(question.question, top_k=10).results[:5]
+        terms = question_terms(question.question, reader.sparse)
+        features = query_features(question.question, results, terms)
+        veto = vetoed(question.question, results, quantity_results)
+        data.append((bool(question.gold), results, features, veto))
+    return data
+
+
+def left_out_questions(
+    questions: list[Question], left: list[str], kept: list[str]
+) -> list[Question]:
+    """The answerable ``questions`` whose gold spans some ``left`` text holds and no
+    ``kept`` text does (texts normalised), as questions without an answer."""
+    chosen = []
+    for question in questions:
+        targets = [normalise(g) for g in question.gold if normalise(g)]
+        in_left = any(t in text for text in left for t in targets)
+        if in_left and not any(t in text for text in kept for t in targets):
+            chosen.append(Question(question.id, question.question, [], question.kind))
+    return chosen
+
+
+def collect_left_out(
+    embedder: str, names: list[str], folds: int, quantity_results: int = QUANTITY_RESULTS
+) -> dict[tuple[str, str], Rows]:
+    """("SET-left-out", part) -> rows of answerable questions asked of a collection
+    built without the documents that hold their answer (all labelled not answerable).
+
+    A question counts only when its gold spans are in the left-out documents and
+    in none of the kept ones; one whose fact the kept documents state in other
+    words would still count, which is the noise this estimate carries."""
+    rows: dict[tuple[str, str], Rows] = {}
+    for name in names:
+        spec = SETS[name]
+        if not spec.corpus.exists():
+            continue
+        files = sorted(path for path in spec.corpus.rglob("*") if path.is_file())
+        texts = {path: normalise(path.read_text(encoding="utf-8")) for path in files}
+        for fold in range(folds):
+            left = set(files[fold::folds])
+            kept = [path for path in files if path not in left]
+            folder = ROOT / "bench" / ".cache" / "left-out" / f"{name}-{fold}-of-{folds}"
+            copies = {folder / path.relative_to(spec.corpus).as_posix().replace("/", "_"): path
+                      for path in kept}  # fmt: skip
+            if not folder.exists() or set(folder.iterdir()) != set(copies):
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir(parents=True)
+                for copy, path in copies.items():
+                    shutil.copy2(path, copy)
+            qa = QA.open(build(embedder, folder, f"{name}-left-out-{fold}-of-{folds}"))
+            for part in ("tune", "report"):
+                asked = left_out_questions(
+                    load_questions(spec.questions, part),
+                    [texts[p] for p in left],
+                    [texts[p] for p in kept],
+                )
+                if asked:
+                    rows.setdefault((f"{name}-left-out", part), []).extend(
+                        ask(qa, asked, quantity_results)
+                    )
     return rows
 
 
@@ -133,10 +201,30 @@ def main() -> None:
         help="How many top results a quantity asked for is looked for in (0: no such refusal; "
         "qa/quantities.py).",
     )
+    parser.add_argument(
+        "--left-out",
+        type=int,
+        default=0,
+        metavar="K",
+        help="Also ask questions of collections built without their answer's documents "
+        "(K folds of each set's documents; 0: not).",
+    )
+    parser.add_argument(
+        "--fit-left-out",
+        action="store_true",
+        help="Fit and choose on the left-out questions' tune parts as well.",
+    )
     args = parser.parse_args()
-    collected = collect(args.embedder, args.sets.split(","), args.quantity_results)
+    names = args.sets.split(",")
+    collected = collect(args.embedder, names, args.quantity_results)
+    if args.left_out:
+        collected |= collect_left_out(args.embedder, names, args.left_out, args.quantity_results)
     rows = {key: Signals(data) for key, data in collected.items()}
-    tune = [key for key in rows if key[1] == "tune"]
+    tune = [
+        key
+        for key in rows
+        if key[1] == "tune" and (args.fit_left_out or not key[0].endswith("-left-out"))
+    ]
     dense_grid = (
         [None, *np.arange(0.80, 0.97, 0.005)]
         if args.embedder != "use"
@@ -169,7 +257,9 @@ def main() -> None:
     ):
         for (name, part), signals in rows.items():
             right, false = rates(signals, decide(signals))
-            print(f"| {label} | {name} | {part} | {right:.2f} | {false:.2f} |")
+            print(
+                f"| {label} | {name} ({len(signals.gold)}) | {part} | {right:.2f} | {false:.2f} |"
+            )
     print(f"\nthreshold rule: {chosen}")
     print(
         f"learned: threshold {model.threshold:.3f}, weights "
