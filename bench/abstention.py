@@ -20,7 +20,7 @@ documents hold is asked of it, as a question the collection cannot answer
 (rows "SET-left-out"). ``--fit-left-out`` also fits on their tune parts.
 
     .venv/bin/python bench/abstention.py [--embedder e5] [--sets samples,laws,cmrc] [--write]
-        [--quantity-results 3] [--left-out 5 [--fit-left-out]]
+        [--quantity-results 3] [--left-out 3 [--fit-left-out]]
 """
 
 from __future__ import annotations
@@ -104,6 +104,24 @@ def left_out_questions(
     return chosen
 
 
+def mirror(folder: Path, sources: dict[str, Path]) -> None:
+    """Make ``folder`` hold exactly copies of ``sources`` (name -> file), copying
+    again only when a name, size or mtime differs, so the collection built over it
+    is not re-ingested on every run and never misses an edited source."""
+
+    def same(copy: Path, source: Path) -> bool:
+        mine, theirs = copy.stat(), source.stat()
+        return (mine.st_size, mine.st_mtime_ns) == (theirs.st_size, theirs.st_mtime_ns)
+
+    names = {copy.name for copy in folder.iterdir()} if folder.exists() else set()
+    if names == set(sources) and all(same(folder / n, p) for n, p in sources.items()):
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for name, source in sources.items():
+        shutil.copy2(source, folder / name)
+
+
 def collect_left_out(
     embedder: str, names: list[str], folds: int, quantity_results: int = QUANTITY_RESULTS
 ) -> dict[tuple[str, str], Rows]:
@@ -120,21 +138,17 @@ def collect_left_out(
             continue
         files = sorted(path for path in spec.corpus.rglob("*") if path.is_file())
         texts = {path: normalise(path.read_text(encoding="utf-8")) for path in files}
+        by_part = {part: load_questions(spec.questions, part) for part in ("tune", "report")}
         for fold in range(folds):
             left = set(files[fold::folds])
             kept = [path for path in files if path not in left]
             folder = ROOT / "bench" / ".cache" / "left-out" / f"{name}-{fold}-of-{folds}"
-            copies = {folder / path.relative_to(spec.corpus).as_posix().replace("/", "_"): path
-                      for path in kept}  # fmt: skip
-            if not folder.exists() or set(folder.iterdir()) != set(copies):
-                shutil.rmtree(folder, ignore_errors=True)
-                folder.mkdir(parents=True)
-                for copy, path in copies.items():
-                    shutil.copy2(path, copy)
+            mirror(folder, {path.relative_to(spec.corpus).as_posix().replace("/", "_"): path
+                            for path in kept})  # fmt: skip
             qa = QA.open(build(embedder, folder, f"{name}-left-out-{fold}-of-{folds}"))
-            for part in ("tune", "report"):
+            for part, questions in by_part.items():
                 asked = left_out_questions(
-                    load_questions(spec.questions, part),
+                    questions,
                     [texts[p] for p in left],
                     [texts[p] for p in kept],
                 )
