@@ -32,7 +32,11 @@ Tried on 2026-12-07 (docs/DECISIONS.md, "Signals tried on 2026-12-07"), none kep
   sentence of the passage holds;
 * ``sentsoft`` — soft coverage (as ``soft``) of the passage's best sentence;
 * ``context`` — the best cosine of the passages just before and after it in
-  its document.
+  its document;
+* ``sym`` / ``symsent`` — the question against the passage (its best sentence)
+  embedded with "query: " as well, e5's symmetric use; ``qpass`` — the
+  question embedded with "passage: " against the stored vectors ("The
+  question and the passage embedded the other way").
 
 Abstention: the query-level features of qa/abstention.py, all of them and
 without each group added since 2026-12-01 — the two that say how far the best
@@ -48,7 +52,8 @@ that no word of the top three comes near: its relative IDF x (1 - its best
 cosine)).
 
     .venv/bin/python bench/signal_trials.py [--embedder e5] [--sets samples,laws,cmrc]
-        [--extras prf,doc,centroid,prf+doc,sae,soft,clause,stripped,sentcov,sentsoft,context]
+        [--extras prf,doc,centroid,prf+doc,sae,soft,clause,stripped,sentcov,sentsoft,context,
+         sym,symsent,qpass]
         [--added]
 """
 
@@ -329,7 +334,54 @@ def _context(pool: Pool) -> np.ndarray:
     return np.column_stack([_z(near), _z(np.maximum(near, cosines))])
 
 
+_SYMMETRIC: dict[str, np.ndarray] = {}  # text -> its e5 vector with the "query: " prefix
+_AS_PASSAGE: dict[str, np.ndarray] = {}  # question -> its e5 vector with the "passage: " prefix
+
+
+def _embed_symmetric(pools: dict[tuple[str, str], list[Pool | None]]) -> None:
+    """The candidates' texts and sentences embedded as queries (e5's symmetric use)."""
+    from embeddings import get_embedder
+    from embeddings.base import normalise as unit
+
+    texts = {t for rows in pools.values() for r in rows if r for t in r.texts}
+    texts |= {s for t in texts for s in _sentences_of(t)}
+    todo = sorted(texts - set(_SYMMETRIC))
+    engine = get_embedder("e5")._model  # type: ignore[attr-defined]
+    for start in range(0, len(todo), 256):
+        chunk = todo[start : start + 256]
+        _SYMMETRIC.update(zip(chunk, unit(engine.query(chunk)).astype(np.float32), strict=True))
+    questions = sorted({r.question for rows in pools.values() for r in rows if r})
+    for start in range(0, len(questions), 256):
+        chunk = questions[start : start + 256]
+        vectors = unit(engine.passage(chunk)).astype(np.float32)
+        _AS_PASSAGE.update(zip(chunk, vectors, strict=True))
+    print(f"# {len(todo)} texts embedded as queries", file=sys.stderr)
+
+
+def _symmetric(pool: Pool) -> np.ndarray:
+    """Cosine of the question with the passage embedded as a query too."""
+    cosines = np.stack([_SYMMETRIC[t] for t in pool.texts]) @ pool.query
+    return np.column_stack([_z(cosines), cosines - cosines.max()])
+
+
+def _symmetric_sentence(pool: Pool) -> np.ndarray:
+    """Best cosine of the question with a sentence of the passage embedded as a query."""
+    best = np.array(
+        [max(float(_SYMMETRIC[s] @ pool.query) for s in _sentences_of(t)) for t in pool.texts]
+    )
+    return np.column_stack([_z(best), best - best.max()])
+
+
+def _question_as_passage(pool: Pool) -> np.ndarray:
+    """Cosine of the passage with the question embedded as a passage."""
+    cosines = pool.vectors @ _AS_PASSAGE[pool.question]
+    return np.column_stack([_z(cosines), cosines - cosines.max()])
+
+
 EXTRAS: dict[str, Callable[[Pool], np.ndarray]] = {
+    "sym": _symmetric,
+    "symsent": _symmetric_sentence,
+    "qpass": _question_as_passage,
     "context": _context,
     "sentcov": _sentence_coverage,
     "sentsoft": _sentence_soft,
@@ -528,6 +580,8 @@ def main() -> None:
         _embed_words(pools)
     if any("clause" in row for row in rows):
         _embed_units(pools)
+    if any(name in ("sym", "symsent", "qpass") for row in rows for name in row):
+        _embed_symmetric(pools)
     header = " | ".join(f"{name} {part}" for name, part in pools)
     print(f"Ranking, R@5 / MRR@10 among the candidates\n\n| features | {header} |")
     print("|---" * (len(pools) + 1) + "|")
