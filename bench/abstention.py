@@ -19,13 +19,22 @@ without each fold, and every question whose gold span only the left-out
 documents hold is asked of it, as a question the collection cannot answer
 (rows "SET-left-out"). ``--fit-left-out`` also fits on their tune parts.
 
+The model also carries a *caution*: a probability under which an answer is
+still given, but with a note that its sources may not answer the question.
+It is the highest that cautions at most ``--max-cautioned`` of the answered
+answerable tune questions of every set. The second table prints how often
+it applies: among the answered questions with and without an answer, and
+the share of those without one that are refused or cautioned.
+
     .venv/bin/python bench/abstention.py [--embedder e5] [--sets samples,laws,cmrc] [--write]
+        [--max-false 0.05] [--max-cautioned 0.10]
         [--quantity-results 3] [--left-out 3 [--fit-left-out]]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import itertools
 import json
@@ -54,6 +63,10 @@ from qa.evaluation import Question, load_questions  # noqa: E402
 from qa.quantities import QUANTITY_RESULTS, quantity_unstated  # noqa: E402
 from qa.retrieval import SearchResult  # noqa: E402
 from qa.text import normalise  # noqa: E402
+
+# Answerable questions answered with a caution, at most (on every tune part): a
+# note on one answer in ten is still read; on more it would be noise.
+MAX_CAUTIONED = 0.10
 
 # answerable?, the top results, QUERY_FEATURES, refused whatever the model says
 Rows = list[tuple[bool, list[SearchResult], np.ndarray, bool]]
@@ -205,6 +218,7 @@ def main() -> None:
     parser.add_argument("--embedder", default="e5")
     parser.add_argument("--sets", default="samples,laws,cmrc")
     parser.add_argument("--max-false", type=float, default=0.05)
+    parser.add_argument("--max-cautioned", type=float, default=MAX_CAUTIONED)
     parser.add_argument(
         "--write", action="store_true", help="Store the model in qa/abstention.json."
     )
@@ -262,7 +276,7 @@ def main() -> None:
             best = (key, settings)
     assert best is not None
     chosen = best[1]
-    model = fit_model([rows[key] for key in tune], args.max_false)
+    model = fit_model([rows[key] for key in tune], args.max_false, args.max_cautioned)
     print("| decision | set | part | abstain ok | false abstain |")
     print("|---|---|---|---|---|")
     for label, decide in (
@@ -274,10 +288,24 @@ def main() -> None:
             print(
                 f"| {label} | {name} ({len(signals.gold)}) | {part} | {right:.2f} | {false:.2f} |"
             )
+    print(
+        "\n| caution | set | part | answered without an answer: cautioned | "
+        "answered with one: cautioned | without an answer: refused or cautioned |"
+    )
+    print("|---|---|---|---|---|---|")
+    for (name, part), signals in rows.items():
+        answered, warned = learned(model, signals), cautioned(model, signals)
+        missing = ~signals.gold
+        print(
+            f"| {model.caution} | {name} | {part} | {_share(warned, answered & missing)} | "
+            f"{_share(warned, answered & signals.gold)} | "
+            f"{_share(~answered | warned, missing)} |"
+        )
     print(f"\nthreshold rule: {chosen}")
     print(
         f"learned: threshold {model.threshold:.3f}, weights "
         + ", ".join(f"{n} {w:+.2f}" for n, w in zip(QUERY_FEATURES, model.weights, strict=True))
+        + f"; caution below {model.caution}"
     )
     if args.write:
         embedder_id = get_embedder(args.embedder).id
@@ -300,9 +328,26 @@ def learned(model: AbstentionModel, signals: Signals) -> np.ndarray:
     return decided & ~signals.vetoed
 
 
-def fit_model(sets: list[Signals], max_false: float) -> AbstentionModel:
+def cautioned(model: AbstentionModel, signals: Signals) -> np.ndarray:
+    """Answered with a caution? for every question of a set."""
+    return np.array(
+        [model.uncertain(model.probability(features)) for features in signals.features],
+        dtype=bool,
+    ) & learned(model, signals)
+
+
+def _share(flags: np.ndarray, among: np.ndarray) -> str:
+    """The share of ``among`` that ``flags`` marks, and how many ``among`` holds."""
+    return f"{flags[among].mean():.2f} ({among.sum()})" if among.any() else "–"
+
+
+def fit_model(
+    sets: list[Signals], max_false: float, max_cautioned: float = MAX_CAUTIONED
+) -> AbstentionModel:
     """A logistic model on the pooled tune sets (each set weighs the same), with the
-    highest threshold whose false abstentions stay within ``max_false`` on every set."""
+    highest threshold whose false abstentions stay within ``max_false`` on every set,
+    and the highest caution that marks at most ``max_cautioned`` of the answerable
+    questions it lets through, on every set."""
     from sklearn.linear_model import LogisticRegression
 
     features = np.vstack([s.features for s in sets])
@@ -327,7 +372,16 @@ def fit_model(sets: list[Signals], max_false: float) -> AbstentionModel:
         )
         if all(rates(s, ~learned(candidate, s))[1] <= max_false for s in sets):
             best = float(threshold)
-    return AbstentionModel(model.weights, model.means, model.scales, model.bias, round(best, 3))
+    model = AbstentionModel(model.weights, model.means, model.scales, model.bias, round(best, 3))
+    caution = model.threshold
+    for level in np.arange(model.threshold, 0.99, 0.005):
+        candidate = dataclasses.replace(model, caution=round(float(level), 3))
+        if all(
+            cautioned(candidate, s)[s.gold & learned(candidate, s)].mean() <= max_cautioned
+            for s in sets
+        ):
+            caution = candidate.caution or caution
+    return dataclasses.replace(model, caution=caution)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,13 @@ collection of speeches), the most informative word that none of the top
 results holds ("防暑降温费" in speeches that talk about workers' welfare but
 never about that allowance), and how many of its characters the best of them
 holds.
+
+Between refusing and answering there is a third outcome: an answer given
+with a caution. When the learned probability is above the refusal threshold
+but below ``caution`` (both chosen on the tune parts), the passages are shown
+as usual with a note that they may not answer the question. These are mostly
+questions whose words the collection shares without holding the fact asked
+for, such as another law's article on the same subject.
 """
 
 from __future__ import annotations
@@ -181,13 +188,15 @@ def query_features(question: str, results: list[SearchResult], terms: QuestionTe
 @dataclass(frozen=True)
 class AbstentionModel:
     """P(answerable) = logistic(bias + weights . (features - means) / scales);
-    answerable when it reaches ``threshold`` (chosen on the tune parts)."""
+    answerable when it reaches ``threshold``, answered with a caution while it is
+    below ``caution`` (both chosen on the tune parts; no caution when None)."""
 
     weights: tuple[float, ...]
     means: tuple[float, ...]
     scales: tuple[float, ...]
     bias: float
     threshold: float
+    caution: float | None = None
 
     def probability(self, features: np.ndarray) -> float:
         z = (features - np.asarray(self.means)) / np.asarray(self.scales)
@@ -197,6 +206,10 @@ class AbstentionModel:
     def answerable(self, features: np.ndarray) -> bool:
         return self.probability(features) >= self.threshold
 
+    def uncertain(self, probability: float) -> bool:
+        """Answered, but with too little confidence to go without a caution."""
+        return self.threshold <= probability < (self.caution or 0.0)
+
     def as_dict(self) -> dict[str, object]:
         return {
             "features": list(QUERY_FEATURES),
@@ -205,6 +218,7 @@ class AbstentionModel:
             "scales": list(self.scales),
             "bias": self.bias,
             "threshold": self.threshold,
+            "caution": self.caution,
         }
 
     @classmethod
@@ -219,6 +233,7 @@ class AbstentionModel:
             tuple(data["scales"]),  # type: ignore[arg-type]
             float(data["bias"]),  # type: ignore[arg-type]
             float(data["threshold"]),  # type: ignore[arg-type]
+            None if data.get("caution") is None else float(data["caution"]),  # type: ignore[arg-type]
         )
 
 

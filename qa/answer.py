@@ -20,6 +20,10 @@ NOT_FOUND = "资料中未找到与此问题直接相关的内容。"
 # A "how many" question refused because none of the nearest passages gives a
 # number (qa/quantities.py): they may well be on the topic, so say what is missing.
 QUANTITY_NOT_FOUND = NOT_FOUND + "最相关的几段资料都没有给出所问的数字。"
+# Said beside an answer the abstention model lets through with little confidence
+# (qa/abstention.py, ``caution``): the passages share the question's subject and
+# may still not hold what it asks.
+UNCERTAIN_NOTE = "把握不大：以下资料与问题相关，但未必直接回答了它；引用前请核对原文。"
 
 
 def format_date(date: str | None) -> str | None:
@@ -158,12 +162,14 @@ class Answer:
     verification: Verification = field(default_factory=Verification)
     related: list[SearchResult] = field(default_factory=list)  # shown when not answerable
     model: str | None = None
+    uncertain: bool = False  # answered, but the sources may not answer it (UNCERTAIN_NOTE)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "answer": self.text,
             "answerable": self.answerable,
+            "uncertain": self.uncertain,
             "mode": self.mode,
             "model": self.model,
             "citations": [c.as_dict() for c in self.citations],
@@ -174,6 +180,8 @@ class Answer:
     def to_markdown(self) -> str:
         """The answer, its sources and the verification line, for a terminal or a chat."""
         lines = [self.text, ""]
+        if self.uncertain:
+            lines[1:1] = [f"⚠ {UNCERTAIN_NOTE}", ""]
         if self.citations:
             lines.append("来源：")
             for citation in self.citations:

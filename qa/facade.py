@@ -71,11 +71,14 @@ class SearchResponse:
     answerable: bool
     # refused because the question asks for a quantity no top result states
     number_missing: bool = False
+    # answerable, but the learned decider is unsure the passages answer it
+    uncertain: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "query": self.query,
             "answerable": self.answerable,
+            "uncertain": self.uncertain,
             "results": [r.as_dict() for r in self.results],
         }
 
@@ -186,23 +189,33 @@ class QA:
                     # "how many" question meets no number at all (qa/quantities.py).
                     texts = [r.passage.text for r in results[:QUANTITY_RESULTS]]
                     number_missing = bool(results) and quantity_unstated(query, texts)
-                    answerable = not number_missing and self._answerable(query, results, snapshot)
-                return SearchResponse(query, results, answerable, number_missing)
+                    answerable, uncertain = (
+                        (False, False)
+                        if number_missing
+                        else self._answerable(query, results, snapshot)
+                    )
+                return SearchResponse(query, results, answerable, number_missing, uncertain)
             except ConnectionLost:
                 if attempt == 2:
                     raise  # one line naming the fix, for the page and the CLI
         raise AssertionError("unreachable")
 
-    def _answerable(self, query: str, results: list[SearchResult], snapshot: _Snapshot) -> bool:
+    def _answerable(
+        self, query: str, results: list[SearchResult], snapshot: _Snapshot
+    ) -> tuple[bool, bool]:
+        """(answerable, uncertain): uncertain only from the learned decider."""
         # From the search's own snapshot: asking for the live one again would check
         # the collection's version again (a database round trip per check).
         embedder_id = snapshot.reader.embedder.id
         model = None if self._abstention is not None else model_for(embedder_id)
         if model is None:
             settings = self._abstention or AbstentionSettings.for_embedder(embedder_id)
-            return is_answerable(results, settings)
+            return is_answerable(results, settings), False
+        if not results:
+            return False, False
         terms = question_terms(query, snapshot.reader.sparse)
-        return bool(results) and model.answerable(query_features(query, results, terms))
+        probability = model.probability(query_features(query, results, terms))
+        return probability >= model.threshold, model.uncertain(probability)
 
     @property
     def abstention_model(self) -> AbstentionModel | None:
@@ -256,14 +269,26 @@ class QA:
             yield AnswerUpdate(answer.text, answer)
             return
         if mode == "llm":
-            yield from self._llm_answer(question, results[:top_k], history)
+            yield from self._llm_answer(question, results[:top_k], history, response.uncertain)
             return
         text, citations = compose_extractive(results)
-        answer = Answer(question, text, citations, True, "extractive", _check_extractive(citations))
+        answer = Answer(
+            question,
+            text,
+            citations,
+            True,
+            "extractive",
+            _check_extractive(citations),
+            uncertain=response.uncertain,
+        )
         yield AnswerUpdate(text, answer)
 
     def _llm_answer(
-        self, question: str, results: list[SearchResult], history: list[tuple[str, str]] | None
+        self,
+        question: str,
+        results: list[SearchResult],
+        history: list[tuple[str, str]] | None,
+        uncertain: bool = False,
     ) -> Iterator[AnswerUpdate]:
         if self.llm is None:
             raise LLMError("no LLM configured: set YINWEN_LLM and YINWEN_LLM_MODEL (see README)")
@@ -287,6 +312,7 @@ class QA:
             verification,
             related=results[:3] if abstained else [],
             model=self.llm.describe(),
+            uncertain=uncertain and not abstained,
         )
         yield AnswerUpdate(checked, answer)
 

@@ -283,7 +283,9 @@ class WebActions:
                 contexts[result.passage.passage_id] = context
         collection = self.collection
         items = [render.basket_item(r, collection) for r in response.results]
-        return render.results_html(response.results, items, response.answerable, contexts)
+        return render.results_html(
+            response.results, items, response.answerable, contexts, response.uncertain
+        )
 
     # ------------------------------------------------------------------ basket
 

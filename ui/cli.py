@@ -327,6 +327,10 @@ def search(
 
     if not response.answerable:
         click.echo("（资料中可能没有直接相关的内容；以下为最接近的段落）")
+    elif response.uncertain:
+        from qa.answer import UNCERTAIN_NOTE
+
+        click.echo(f"（⚠ {UNCERTAIN_NOTE}）")
     from corpus.locators import locator_label
     from corpus.model import WarningCode
 

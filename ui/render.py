@@ -19,7 +19,7 @@ from corpus.locators import locator_label
 from corpus.model import WarningCode
 from corpus.store import StoredDocument
 from qa import Answer, SearchResult
-from qa.answer import citation_parts, format_date
+from qa.answer import UNCERTAIN_NOTE, citation_parts, format_date
 from qa.retrieval import Location
 from qa.verify import UNVERIFIED_MARK
 
@@ -287,8 +287,12 @@ def answer_html(
     mode = strings.MODE_NAMES.get(answer.mode, answer.mode)
     verification = escape(answer.verification.summary())
     copy = escape(answer_copy_text(answer, items))
+    caution = (
+        f'<div class="yw-caution">⚠ {escape(UNCERTAIN_NOTE)}</div>' if answer.uncertain else ""
+    )
     return (
         f'<div class="yw-answer" data-mode="{escape(answer.mode)}"><p class="yw-text">{body}</p>'
+        f"{caution}"
         f'<div class="yw-verify">{verification} · {escape(mode)}</div>'
         f'<div class="yw-actions"><button class="yw-copy yw-copy-answer" type="button" '
         f'data-copy="{copy}">{strings.COPY_ANSWER}</button></div>'
@@ -316,13 +320,21 @@ def results_html(
     items: Sequence[BasketItem],
     answerable: bool = True,
     contexts: Mapping[int, str] | None = None,
+    uncertain: bool = False,
 ) -> str:
     """Quote cards for the quote-search tab; ``items`` follows ``results``;
-    ``contexts`` maps a passage id to the HTML of its whole paragraph."""
+    ``contexts`` maps a passage id to the HTML of its whole paragraph; a warning
+    first when the collection seems not to answer the query (or may not)."""
     contexts = contexts or {}
     if not results:
         return f'<div class="yw-empty">{strings.NO_RESULTS}</div>'
-    intro = "" if answerable else f'<div class="yw-warning">{strings.NOT_ANSWERABLE_HINT}</div>'
+    intro = (
+        f'<div class="yw-warning">{strings.NOT_ANSWERABLE_HINT}</div>'
+        if not answerable
+        else f'<div class="yw-caution">⚠ {escape(UNCERTAIN_NOTE)}</div>'
+        if uncertain
+        else ""
+    )
     cards = []
     for result, item in zip(results, items, strict=True):
         paragraph = contexts.get(result.passage.passage_id) or highlighted_passage(result)

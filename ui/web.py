@@ -190,11 +190,11 @@ def create_app(
         return (gr.update(visible=False), outcome.message, *library_changed())
 
     def api_search(query: str, top_k: int = 10) -> dict[str, Any]:
-        """Quotes for a query: {answerable, results: [{rank, score, text, sentence, title, author, date, file, paragraph, start, end, ...}]}."""
+        """Quotes for a query: {answerable, uncertain, results: [{rank, score, text, sentence, title, author, date, file, paragraph, start, end, ...}]}."""
         return actions.api_search(query, top_k)
 
     def api_ask(question: str, mode: str = "extractive") -> dict[str, Any]:
-        """A cited, verified answer: {answer, answerable, mode, citations, verification, related}; mode "extractive" or "llm"."""
+        """A cited, verified answer: {answer, answerable, uncertain, mode, citations, verification, related}; mode "extractive" or "llm"."""
         try:
             return actions.api_ask(question, mode)
         except ValueError as error:
