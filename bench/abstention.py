@@ -331,8 +331,7 @@ def learned(model: AbstentionModel, signals: Signals) -> np.ndarray:
 def cautioned(model: AbstentionModel, signals: Signals) -> np.ndarray:
     """Answered with a caution? for every question of a set."""
     return np.array(
-        [model.uncertain(model.probability(features)) for features in signals.features],
-        dtype=bool,
+        [model.decide(features)[1] for features in signals.features], dtype=bool
     ) & learned(model, signals)
 
 
@@ -380,7 +379,7 @@ def fit_model(
             cautioned(candidate, s)[s.gold & learned(candidate, s)].mean() <= max_cautioned
             for s in sets
         ):
-            caution = candidate.caution or caution
+            caution = round(float(level), 3)
     return dataclasses.replace(model, caution=caution)
 
 

@@ -204,11 +204,16 @@ class AbstentionModel:
         return 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
 
     def answerable(self, features: np.ndarray) -> bool:
-        return self.probability(features) >= self.threshold
+        return self.decide(features)[0]
 
     def uncertain(self, probability: float) -> bool:
         """Answered, but with too little confidence to go without a caution."""
         return self.threshold <= probability < (self.caution or 0.0)
+
+    def decide(self, features: np.ndarray) -> tuple[bool, bool]:
+        """(answerable, uncertain) from one probability."""
+        probability = self.probability(features)
+        return probability >= self.threshold, self.uncertain(probability)
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -214,8 +214,7 @@ class QA:
         if not results:
             return False, False
         terms = question_terms(query, snapshot.reader.sparse)
-        probability = model.probability(query_features(query, results, terms))
-        return probability >= model.threshold, model.uncertain(probability)
+        return model.decide(query_features(query, results, terms))
 
     @property
     def abstention_model(self) -> AbstentionModel | None:

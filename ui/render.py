@@ -229,6 +229,11 @@ def answer_copy_text(answer: Answer, items: Mapping[int, BasketItem]) -> str:
     return "\n".join(lines)
 
 
+# Above an answer's sources, or the quote search's quotes, when the abstention
+# model lets the question through with little confidence.
+_CAUTION = f'<div class="yw-caution">⚠ {escape(UNCERTAIN_NOTE)}</div>'
+
+
 def answer_html(
     answer: Answer,
     items: Mapping[int, BasketItem],
@@ -287,9 +292,7 @@ def answer_html(
     mode = strings.MODE_NAMES.get(answer.mode, answer.mode)
     verification = escape(answer.verification.summary())
     copy = escape(answer_copy_text(answer, items))
-    caution = (
-        f'<div class="yw-caution">⚠ {escape(UNCERTAIN_NOTE)}</div>' if answer.uncertain else ""
-    )
+    caution = _CAUTION if answer.uncertain else ""
     return (
         f'<div class="yw-answer" data-mode="{escape(answer.mode)}"><p class="yw-text">{body}</p>'
         f"{caution}"
@@ -331,7 +334,7 @@ def results_html(
     intro = (
         f'<div class="yw-warning">{strings.NOT_ANSWERABLE_HINT}</div>'
         if not answerable
-        else f'<div class="yw-caution">⚠ {escape(UNCERTAIN_NOTE)}</div>'
+        else _CAUTION
         if uncertain
         else ""
     )
