@@ -38,6 +38,14 @@ Tried on 2026-12-07 (docs/DECISIONS.md, "Signals tried on 2026-12-07"), none kep
   question embedded with "passage: " against the stored vectors ("The
   question and the passage embedded the other way").
 
+Tried on 2026-12-08 ("A query-side map learned on the tune parts"), not kept:
+
+* ``adapter`` — the cosine with the question vector moved by a linear map
+  I + D fitted on the tune pools (softmax of the right candidates among a
+  pool's, L2 on D weighted by ``--adapter-penalty``), cross-fitted in five
+  folds for the tune pools themselves; ``adapterx`` — the map fitted on the
+  *other* sets' tune parts only, the test of whether it carries over.
+
 Abstention: the query-level features of qa/abstention.py, all of them and
 without each group added since 2026-12-01 — the two that say how far the best
 passage and the best sentence stand above the query's cosines with the whole
@@ -53,8 +61,8 @@ cosine)).
 
     .venv/bin/python bench/signal_trials.py [--embedder e5] [--sets samples,laws,cmrc]
         [--extras prf,doc,centroid,prf+doc,sae,soft,clause,stripped,sentcov,sentsoft,context,
-         sym,symsent,qpass]
-        [--added]
+         sym,symsent,qpass,adapter,adapterx]
+        [--adapter-penalty 0.01] [--added]
 """
 
 from __future__ import annotations
@@ -378,7 +386,104 @@ def _question_as_passage(pool: Pool) -> np.ndarray:
     return np.column_stack([_z(cosines), cosines - cosines.max()])
 
 
+_ADAPTED: dict[tuple[str, int], np.ndarray] = {}  # (variant, id(pool)) -> the adapted feature
+
+
+def _fit_adapter(
+    rows: list[Pool], weights: list[float], penalty: float, epochs: int = 60
+) -> np.ndarray:
+    """A query-side linear map M = I + D fitted so that the right candidates of each
+    pool win a softmax over its candidates (temperature 20, L2 on D): what e5 would
+    learn about these question styles if it could be fine-tuned. Gradient descent
+    that halves its step whenever the loss rises. Returns D."""
+    dimension = rows[0].query.shape[0]
+    temperature = 20.0
+
+    def loss_and_gradient(change: np.ndarray) -> tuple[float, np.ndarray]:
+        loss, gradient = 0.5 * penalty * float((change**2).sum()), penalty * change
+        for row, weight in zip(rows, weights, strict=True):
+            logits = temperature * (row.vectors @ (row.query + change @ row.query))
+            logits -= logits.max()
+            chance = np.exp(logits)
+            total = chance.sum()
+            chance /= total
+            wanted = row.positive / row.positive.sum()
+            loss += weight * float(np.log(total) - wanted @ logits)
+            towards = temperature * (row.vectors.T @ (chance - wanted))
+            gradient += weight * np.outer(towards, row.query)
+        return loss, gradient
+
+    change = np.zeros((dimension, dimension))
+    rate = 1.0
+    loss, gradient = loss_and_gradient(change)
+    first = loss
+    for _ in range(epochs):
+        trial = change - rate * gradient
+        trial_loss, trial_gradient = loss_and_gradient(trial)
+        if trial_loss > loss:
+            rate /= 2
+            continue
+        change, loss, gradient = trial, trial_loss, trial_gradient
+    print(f"# adapter: loss {first:.3f} -> {loss:.3f}, step {rate:g}", file=sys.stderr)
+    return change
+
+
+def _adapted_cosines(row: Pool, change: np.ndarray) -> np.ndarray:
+    moved = row.query + change @ row.query
+    cosines = row.vectors @ (moved / np.linalg.norm(moved))
+    return np.column_stack([_z(cosines), cosines - cosines.max()])
+
+
+def _prepare_adapters(pools: dict[tuple[str, str], list[Pool | None]], penalty: float) -> None:
+    """``adapter``: fitted on the tune parts of every set, cross-fitted in five folds
+    for the tune pools themselves (so the ranker is not fitted on a feature that saw
+    its own answers); ``adapterx``: fitted on the tune parts of the *other* sets only,
+    the test of whether it carries over to questions of another kind."""
+    usable = {
+        key: [r for r in rows if r is not None and r.positive.any() and not r.positive.all()]
+        for key, rows in pools.items()
+    }
+    tune = {name: rows for (name, part), rows in usable.items() if part == "tune"}
+
+    def fit(chosen: dict[str, list[Pool]]) -> np.ndarray:
+        rows = [r for set_rows in chosen.values() for r in set_rows]
+        weights = [
+            1.0 / (len(set_rows) * len(chosen)) for set_rows in chosen.values() for _ in set_rows
+        ]
+        return _fit_adapter(rows, weights, penalty)
+
+    everything = fit(tune)
+    for fold in range(5):
+        kept = {n: [r for i, r in enumerate(rows) if i % 5 != fold] for n, rows in tune.items()}
+        change = fit(kept)
+        for rows in tune.values():
+            for i, row in enumerate(rows):
+                if i % 5 == fold:
+                    _ADAPTED[("adapter", id(row))] = _adapted_cosines(row, change)
+    others: dict[str, np.ndarray] = {}
+    for (name, part), rows in usable.items():
+        if name not in others:
+            others[name] = fit({n: r for n, r in tune.items() if n != name})
+        for row in rows:
+            if part == "report":
+                _ADAPTED[("adapter", id(row))] = _adapted_cosines(row, everything)
+            _ADAPTED[("adapterx", id(row))] = _adapted_cosines(row, others[name])
+        print(f"# adapters for {name} {part}", file=sys.stderr)
+
+
+def _adapter(pool: Pool) -> np.ndarray:
+    """Cosine with the question moved by the query-side map fitted on the tune parts."""
+    return _ADAPTED.get(("adapter", id(pool)), np.zeros((len(pool.texts), 2)))
+
+
+def _adapter_other_sets(pool: Pool) -> np.ndarray:
+    """The same with the map fitted on the other sets' tune parts only."""
+    return _ADAPTED.get(("adapterx", id(pool)), np.zeros((len(pool.texts), 2)))
+
+
 EXTRAS: dict[str, Callable[[Pool], np.ndarray]] = {
+    "adapter": _adapter,
+    "adapterx": _adapter_other_sets,
     "sym": _symmetric,
     "symsent": _symmetric_sentence,
     "qpass": _question_as_passage,
@@ -573,6 +678,9 @@ def main() -> None:
     parser.add_argument(
         "--added", action="store_true", help="abstention rows with the ADDED signals too"
     )
+    parser.add_argument(
+        "--adapter-penalty", type=float, default=0.01, help="L2 on the adapter's change"
+    )
     args = parser.parse_args()
     rows = [[], *(row.split("+") for row in args.extras.split(",") if row)]
     pools, queries = collect(args.embedder, args.sets.split(","))
@@ -582,6 +690,8 @@ def main() -> None:
         _embed_units(pools)
     if any(name in ("sym", "symsent", "qpass") for row in rows for name in row):
         _embed_symmetric(pools)
+    if any(name.startswith("adapter") for row in rows for name in row):
+        _prepare_adapters(pools, args.adapter_penalty)
     header = " | ".join(f"{name} {part}" for name, part in pools)
     print(f"Ranking, R@5 / MRR@10 among the candidates\n\n| features | {header} |")
     print("|---" * (len(pools) + 1) + "|")
