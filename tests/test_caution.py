@@ -64,6 +64,9 @@ def test_an_uncertain_answer_says_so_everywhere_it_is_shown(
     items = {c.number: render.basket_item(c.result, sample_collection) for c in answer.citations}
     page = render.answer_html(answer, items, {})
     assert ('class="yw-caution"' in page) is uncertain
+    pasted = render.answer_copy_text(answer, items)
+    assert (UNCERTAIN_NOTE in pasted) is uncertain  # 复制回答 keeps the caution
+    assert (f"〔⚠ {UNCERTAIN_NOTE}〕" in page) is uncertain  # in the button's data-copy
     quotes = render.results_html(
         response.results,
         [render.basket_item(r, sample_collection) for r in response.results],

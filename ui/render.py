@@ -214,8 +214,12 @@ def source_card(
 
 
 def answer_copy_text(answer: Answer, items: Mapping[int, BasketItem]) -> str:
-    """The answer as a writer pastes it: the text, then each source with its citation."""
+    """The answer as a writer pastes it: the text, the caution if it has one (a pasted
+    answer must not read surer than the page showed it), then each source with its
+    citation."""
     lines = [answer.text.strip()]
+    if answer.uncertain:
+        lines.append(f"〔⚠ {UNCERTAIN_NOTE}〕")
     damaged = [c.number for c in answer.citations if (item := items.get(c.number)) and item.damage]
     if damaged:
         numbers = "".join(f"[{number}]" for number in damaged)
