@@ -291,6 +291,14 @@ def test_chat_answer_copy_basket_and_new_conversation(page: Any) -> None:
 
     follow = _ask(page, "那基层工会建设呢？")
     assert follow.locator(".yw-source").count() >= 1
+    # the new answer is shown from its first line, not scrolled to the end of its last source
+    page.wait_for_timeout(500)
+    top, box_top, box_bottom = page.evaluate(
+        "(() => { const a = [...document.querySelectorAll('#yw-chat .yw-answer')].pop();"
+        " const box = document.querySelector('#yw-chat .bubble-wrap').getBoundingClientRect();"
+        " return [a.getBoundingClientRect().top, box.top, box.bottom]; })()"
+    )
+    assert box_top - 1 <= top <= box_bottom - 100, (top, box_top, box_bottom)
     _shot(page, "chat")
 
     # no Gradio toolbar: its buttons copied HTML, its bin kept the history, its tooltips were English

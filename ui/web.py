@@ -221,6 +221,7 @@ def create_app(
                     render_markdown=False, group_consecutive_messages=False, buttons=[],
                     feedback_options=None, placeholder=strings.CHAT_PLACEHOLDER,
                     allow_file_downloads=False, latex_delimiters=[],
+                    autoscroll=False,  # ui/static/yinwen.js shows a new answer from its top
                 )  # fmt: skip
                 history = gr.State([])
                 with gr.Row(equal_height=True):

@@ -63,11 +63,34 @@
       });
     });
   }
+  // Gradio's chat would scroll to its bottom, the end of the last source card, so
+  // the answer's text and its [n] were off screen; its own scrolling is off
+  // (web.py, autoscroll=False) and a new question or answer is shown from its top.
+  let messagesSeen = 0, answersSeen = 0;
+  function scrollToTop(element) {
+    let box = element.parentElement;
+    while (box && box.scrollHeight <= box.clientHeight + 1) box = box.parentElement;
+    if (box && box !== document.documentElement && box !== document.body) {
+      box.scrollTop += element.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+    }
+  }
+  function showNewMessage() {
+    const messages = document.querySelectorAll('#yw-chat .message-row');
+    const answers = document.querySelectorAll('#yw-chat .yw-answer');
+    if (answers.length > answersSeen) {
+      const newest = answers[answers.length - 1];
+      scrollToTop(newest.closest('.message-row') || newest);
+    } else if (messages.length > messagesSeen) {
+      scrollToTop(messages[messages.length - 1]);  // the question, while it is answered
+    }
+    messagesSeen = messages.length;
+    answersSeen = answers.length;
+  }
   let pending = false;
   new MutationObserver(function () {
     if (pending) return;
     pending = true;
-    requestAnimationFrame(function () { pending = false; relabel(document); });
+    requestAnimationFrame(function () { pending = false; relabel(document); showNewMessage(); });
   }).observe(document.documentElement, {subtree: true, childList: true, attributes: true,
                                         attributeFilter: ['aria-label', 'title']});
 
