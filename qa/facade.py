@@ -31,7 +31,7 @@ from .abstention import (
 )
 from .answer import NOT_FOUND, QUANTITY_NOT_FOUND, Answer, Citation, compose_extractive
 from .clean_first import prefer_clean
-from .followup import contextual_query
+from .followup import asks_for_more, contextual_query, not_yet_quoted
 from .llm import LLMError, LLMSettings, build_messages, chat_model, stream_answer
 from .quantities import QUANTITY_RESULTS, quantity_unstated
 from .retrieval import (
@@ -260,8 +260,14 @@ class QA:
     ) -> Iterator[AnswerUpdate]:
         """The answer as it is produced; the last update carries the verified Answer."""
         query = contextual_query(question, history, self._current().lexicon.authors_named)
-        response = self.search(query, top_k=max(top_k, 5), filters=filters)
+        more = asks_for_more(question, history)
+        # (asking for more: five extra, since the ones already quoted are set aside)
+        response = self.search(query, top_k=max(top_k, 5) + (5 if more else 0), filters=filters)
         results = response.results
+        if more and history:
+            fresh = not_yet_quoted([r.sentence for r in results], history[-1][1])
+            results = [results[i] for i in fresh] or results
+        results = results[: max(top_k, 5)]
         if not response.answerable:
             said = QUANTITY_NOT_FOUND if response.number_missing else NOT_FOUND
             answer = Answer(question, said, [], False, mode, related=results[:3])

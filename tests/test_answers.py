@@ -206,6 +206,28 @@ def test_followups_refer_back_and_new_questions_stand_alone() -> None:
     assert contextual_query("他说了什么", None, people) == "他说了什么"
 
 
+def test_a_followup_asking_for_more_is_told_what_was_not_yet_quoted(
+    sample_collection: Path,
+) -> None:
+    from qa.followup import asks_for_more, not_yet_quoted
+
+    history = [("谭天星同志对基层工会提出了什么要求？", "……")]
+    assert asks_for_more("他还说了什么？", history)
+    assert asks_for_more("另外还有哪些措施？", history)
+    assert not asks_for_more("他还说了什么？", None)
+    assert not asks_for_more("这是工会还是企业的责任？", history)  # 还是 asks which
+    assert not asks_for_more("红烧肉怎么做", history)
+    assert not_yet_quoted(["甲。", "乙。", "丙。"], "甲。[1]丙。[2]") == [1]
+
+    qa = QA.open(sample_collection)
+    first = qa.ask(history[0][0])
+    assert first.answerable and first.citations
+    more = qa.ask("他还提出了哪些要求？", history=[(history[0][0], first.text)])
+    assert more.answerable and more.citations
+    said = {c.passage.passage_id for c in first.citations}
+    assert not said & {c.passage.passage_id for c in more.citations}, more.text
+
+
 def test_extractive_answer_skips_headings_and_near_copies() -> None:
     from corpus.store import StoredPassage
     from qa.answer import compose_extractive
