@@ -94,3 +94,19 @@ def test_an_answer_quoting_damaged_words_carries_the_note(qa: QA) -> None:
         assert note and "“澳门金沙:”疑为注入的垃圾词" in note and note in markdown
         assert "引述：总书记（姓名处疑被垃圾词替换）" in citation.card()
         assert citation.as_dict()["damage_note"] == note
+
+
+def test_quote_cards_holding_the_query_as_typed_say_so(qa: QA, sample_collection: Path) -> None:
+    """A writer searching a phrase tells the exact matches from those that only
+    mean the same (the review found results 8-10 of "新就业形态劳动者" lacking it)."""
+    assert render.holds_query("职工书屋要有场地、有书刊，有ＡＢ。", "职工书屋 有场地、有书刊 有AB")
+    assert not render.holds_query("职工书屋要有场地。", "职工书屋 有书刊")
+    assert not render.holds_query("任何文字", "  ")
+    response = qa.search("新就业形态劳动者", top_k=10)
+    items = [render.basket_item(r, sample_collection) for r in response.results]
+    page = render.results_html(response.results, items, query="新就业形态劳动者")
+    cards = page.split('<div class="yw-card"')[1:]
+    assert len(cards) == len(response.results)
+    marked = ['class="yw-holds"' in card for card in cards]
+    holding = ["新就业形态劳动者" in r.passage.text for r in response.results]
+    assert marked == holding and any(holding)

@@ -284,7 +284,7 @@ class WebActions:
         collection = self.collection
         items = [render.basket_item(r, collection) for r in response.results]
         return render.results_html(
-            response.results, items, response.answerable, contexts, response.uncertain
+            response.results, items, response.answerable, contexts, response.uncertain, query
         )
 
     # ------------------------------------------------------------------ basket

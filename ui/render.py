@@ -21,6 +21,7 @@ from corpus.store import StoredDocument
 from qa import Answer, SearchResult
 from qa.answer import UNCERTAIN_NOTE, citation_parts, format_date
 from qa.retrieval import Location
+from qa.text import normalise
 from qa.verify import UNVERIFIED_MARK
 
 from . import strings
@@ -322,16 +323,27 @@ def message_html(text: str) -> str:
     return f'<div class="yw-message">{escape(text)}</div>'
 
 
+def holds_query(passage_text: str, query: str) -> bool:
+    """Whether a passage holds every word of ``query`` (split at spaces, two
+    characters or more) as typed, up to width, punctuation variants and whitespace."""
+    words = [w for w in (normalise(part) for part in query.split()) if len(w) >= 2]
+    text = normalise(passage_text)
+    return bool(words) and all(w in text for w in words)
+
+
 def results_html(
     results: Sequence[SearchResult],
     items: Sequence[BasketItem],
     answerable: bool = True,
     contexts: Mapping[int, str] | None = None,
     uncertain: bool = False,
+    query: str = "",
 ) -> str:
     """Quote cards for the quote-search tab; ``items`` follows ``results``;
     ``contexts`` maps a passage id to the HTML of its whole paragraph; a warning
-    first when the collection seems not to answer the query (or may not)."""
+    first when the collection seems not to answer the query (or may not). A card
+    whose passage holds the query's words as typed says so: a writer looking for
+    a phrase tells the exact matches from the ones that only mean the same."""
     contexts = contexts or {}
     if not results:
         return f'<div class="yw-empty">{strings.NO_RESULTS}</div>'
@@ -355,11 +367,16 @@ def results_html(
                 )
                 + "</div>"
             )
+        holds = (
+            f'<span class="yw-holds" title="{strings.HOLDS_QUERY_TIP}">{strings.HOLDS_QUERY}</span> '
+            if holds_query(result.passage.text, query)
+            else ""
+        )
         cards.append(
             f'<div class="yw-card" data-rank="{result.rank}">'
             f'<div class="yw-quote">{result.rank}. “{marked_quote(item.quote, item.damage)}”</div>'
             f"{restoration_html(item)}"
-            f'<div class="yw-meta">{provenance(result)}</div>{others}{warnings_html(result)}'
+            f'<div class="yw-meta">{holds}{provenance(result)}</div>{others}{warnings_html(result)}'
             f"{quote_actions(item, paragraph)}</div>"
         )
     return intro + "".join(cards)

@@ -69,6 +69,8 @@ DAMAGE_CONVERSION_TIP = "疑似转换错误，可能应为“{suggestion}”"
 RESTORATION = "推测原文（非原文，仅供核对）："
 FOUND_IN = "出现于："
 ALSO_IN = "同一句话还出现在："
+HOLDS_QUERY = "含原词"
+HOLDS_QUERY_TIP = "这一段逐字含有所查的每个词；未标的结果只是意思相近"
 
 # quote search
 QUERY_PLACEHOLDER = "找一句关于劳模精神的论述"
