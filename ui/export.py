@@ -134,12 +134,17 @@ def _damage(value: Any, length: int) -> tuple[Damage, ...]:
     return tuple(spans)
 
 
+def _markdown_mark(words: str, code: str, _suggestion: str | None) -> str:
+    return f"~~{words}~~" if code == WarningCode.SPAM else f"=={words}=="
+
+
 def to_markdown(items: list[BasketItem]) -> str:
     """Quotes as a numbered list with Markdown footnotes."""
     lines = ["# 素材篮", ""]
     for number, item in enumerate(items, start=1):
-        # Marked words are struck through; the quote stays verbatim inside the marks.
-        quote = marked(item.quote, item.damage, lambda words, _code, _suggestion: f"~~{words}~~")
+        # As on the page: spam struck through, a likely conversion error highlighted
+        # (struck text in a draft reads "delete this"); verbatim inside the marks.
+        quote = marked(item.quote, item.damage, _markdown_mark)
         quoted = f"（引述：{'、'.join(item.quoted)}）" if item.quoted else ""
         lines.append(f"{number}. “{quote.strip()}”{quoted}[^{number}]")
         note = item.note()
@@ -228,18 +233,20 @@ def to_docx(items: list[BasketItem], path: Path) -> Path:
 
 
 def _add_quote_runs(paragraph: Any, item: BasketItem) -> None:
-    """The quote as runs; a marked span is struck through and highlighted, its
-    words unchanged (Word shows the likely word nowhere but in the footnote)."""
+    """The quote as runs; a marked span is highlighted, and struck through too if
+    it is spam (as on the page), its words unchanged (Word shows the likely word
+    nowhere but in the footnote)."""
     from docx.enum.text import WD_COLOR_INDEX
 
     position = 0
-    for start, end, _code, _suggestion in sorted(item.damage):
+    for start, end, code, _suggestion in sorted(item.damage):
         if start < position:
             continue
         if start > position:
             paragraph.add_run(item.quote[position:start])
         run = paragraph.add_run(item.quote[start:end])
-        run.font.strike = True
+        if code == WarningCode.SPAM:
+            run.font.strike = True
         run.font.highlight_color = WD_COLOR_INDEX.YELLOW
         position = end
     if position < len(item.quote):
