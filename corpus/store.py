@@ -179,6 +179,11 @@ class StoredDocument:
     kind: str | None = None
     dates: list[DocumentDate] = field(default_factory=list)
 
+    @property
+    def uploaded(self) -> str | None:
+        """A download site's upload date, never ``date`` (shown as "上传于…")."""
+        return next((d.date for d in self.dates if d.kind == DateKind.UPLOADED), None)
+
 
 @dataclass(frozen=True)
 class StoredPassage:

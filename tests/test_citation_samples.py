@@ -110,3 +110,17 @@ def test_quote_cards_holding_the_query_as_typed_say_so(qa: QA, sample_collection
     marked = ['class="yw-holds"' in card for card in cards]
     holding = ["新就业形态劳动者" in r.passage.text for r in response.results]
     assert marked == holding and any(holding)
+
+
+def test_a_document_with_only_an_upload_date_shows_it_everywhere(sample_collection: Path) -> None:
+    """The library and the picker said 日期不详 where the cards said 上传于… (review)."""
+    from collection import Collection
+
+    documents = Collection(sample_collection).documents()
+    undated = [d for d in documents if not d.date and d.uploaded]
+    assert undated
+    table = render.documents_html(documents, sample_collection)
+    for document in undated:
+        assert render.document_date(document).startswith("上传于")
+        assert render.document_date(document) in table
+        assert f"（上传于{document.uploaded}）" in WebActions.choice(document)[0]

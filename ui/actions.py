@@ -402,7 +402,8 @@ class WebActions:
     def choice(document: StoredDocument) -> tuple[str, str]:
         """A document as a picker shows it: (label, doc_id)."""
         title = document.title or Path(document.path).name
-        return f"{title}（{document.date or strings.UNKNOWN_DATE}）", document.doc_id
+        when = document.date or (f"上传于{document.uploaded}" if document.uploaded else None)
+        return f"{title}（{when or strings.UNKNOWN_DATE}）", document.doc_id
 
     def document_choices(
         self, query: str | None = "", selected: Sequence[str] | None = None

@@ -198,8 +198,7 @@ def docs(index_dir: str | None, as_json: bool) -> None:
         return
     for d in documents:
         authors = "、".join(d.authors) if d.authors else "—"
-        uploaded = next((x.date for x in d.dates if x.kind == "uploaded"), None)
-        date = d.date or (f"上传于{uploaded}" if uploaded else "日期不详")
+        date = d.date or (f"上传于{d.uploaded}" if d.uploaded else "日期不详")
         click.echo(
             f"{d.doc_id}  {date}  《{d.title}》  作者: {authors}  "
             f"{d.passages} 段引文  {d.sections} 篇" + (f"  来源: {d.source}" if d.source else "")

@@ -19,7 +19,7 @@ from corpus.locators import locator_label
 from corpus.model import WarningCode
 from corpus.store import StoredDocument
 from qa import Answer, SearchResult
-from qa.answer import UNCERTAIN_NOTE, citation_parts, format_date
+from qa.answer import UNCERTAIN_NOTE, citation_parts, date_part
 from qa.retrieval import Location
 from qa.text import normalise
 from qa.verify import UNVERIFIED_MARK
@@ -428,13 +428,19 @@ def table_html(headers: Sequence[str], rows: Sequence[Sequence[object]], css_cla
     return f'<table class="yw-table {css_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+def document_date(document: StoredDocument) -> str:
+    """A document's date as its quote cards show it: its own, else "上传于…" (the
+    download site's upload date), else 日期不详 - one date per document everywhere."""
+    return date_part(document.date, document.uploaded) or strings.UNKNOWN_DATE
+
+
 def documents_html(documents: Sequence[StoredDocument], collection: Path) -> str:
     if not documents:
         return f'<div class="yw-empty">{strings.DOCUMENTS_EMPTY}</div>'
     rows = [
         [
             d.title or Path(d.path).name,
-            format_date(d.date) or strings.UNKNOWN_DATE,
+            document_date(d),
             "、".join(d.authors),
             d.passages,
             shown_path(d.path, collection),

@@ -371,7 +371,9 @@ class HybridRetriever:
             results = mmr(results[: top_k * 3], vectors, top_k, settings.mmr_lambda)
         results = results[:top_k]
         if sort == "newest":
-            results.sort(key=lambda r: r.passage.date or "", reverse=True)
+            # By the date a card shows: its document's own, else the upload date it
+            # shows as "上传于…", after the dated ones; undated last; ties keep rank.
+            results.sort(key=_newest_key, reverse=True)
         for rank, result in enumerate(results, start=1):
             result.rank = rank
             if not result.locations:
@@ -379,3 +381,10 @@ class HybridRetriever:
             if rank <= COVERAGE_TOP:
                 result.signals.coverage = passage_coverage(tokens, idf, result.passage)
         return results
+
+
+def _newest_key(result: SearchResult) -> tuple[int, str]:
+    passage = result.passage
+    if passage.date:
+        return (2, passage.date)
+    return (1, passage.uploaded) if passage.uploaded else (0, "")
