@@ -402,8 +402,7 @@ class WebActions:
     def choice(document: StoredDocument) -> tuple[str, str]:
         """A document as a picker shows it: (label, doc_id)."""
         title = document.title or Path(document.path).name
-        when = document.date or (f"上传于{document.uploaded}" if document.uploaded else None)
-        return f"{title}（{when or strings.UNKNOWN_DATE}）", document.doc_id
+        return f"{title}（{render.short_document_date(document)}）", document.doc_id
 
     def document_choices(
         self, query: str | None = "", selected: Sequence[str] | None = None

@@ -196,9 +196,11 @@ def docs(index_dir: str | None, as_json: bool) -> None:
     if not documents:
         click.echo("集合为空。用 `yinwen ingest PATH` 添加文档。")
         return
+    from .render import short_document_date
+
     for d in documents:
         authors = "、".join(d.authors) if d.authors else "—"
-        date = d.date or (f"上传于{d.uploaded}" if d.uploaded else "日期不详")
+        date = short_document_date(d)
         click.echo(
             f"{d.doc_id}  {date}  《{d.title}》  作者: {authors}  "
             f"{d.passages} 段引文  {d.sections} 篇" + (f"  来源: {d.source}" if d.source else "")
